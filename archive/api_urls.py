@@ -1,0 +1,23 @@
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
+
+from archive import api
+
+router = SimpleRouter(trailing_slash=True)
+router.register("", api.ArchiveViewSet, basename="archive")
+
+
+def _download(method: str) -> object:
+    return api.ArchiveViewSet.as_view({"get": method})
+
+
+# The downloads keep their file names in the URL (`…/42/ideas.csv`, no trailing slash),
+# as the Polis open-data folders name theirs.
+urlpatterns = [
+    path("search/", api.ArchiveSearchView.as_view(), name="archive-search"),
+    path("<int:pk>/snapshot.json", _download("snapshot_json"), name="archive-snapshot-json"),
+    path("<int:pk>/ideas.csv", _download("ideas_csv"), name="archive-ideas-csv"),
+    path("<int:pk>/comments.csv", _download("comments_csv"), name="archive-comments-csv"),
+    path("<int:pk>/votes.csv", _download("votes_csv"), name="archive-votes-csv"),
+    path("", include(router.urls)),
+]

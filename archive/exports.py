@@ -1,0 +1,147 @@
+"""CSV exports of an archived session: our own `ideas.csv` and the Polis open-data layout.
+
+Polis publishes each conversation as `comments.csv`
+(`timestamp,datetime,comment-id,author-id,agrees,disagrees,moderated,comment-body`) and
+`votes.csv` (`timestamp,datetime,comment-id,voter-id,vote`, 1 agree, -1 disagree,
+0 pass). We write the same columns in the same order so tools built for Polis data
+read our sessions unchanged. Mapping (also in docs/archive.md):
+- comment-id is the idea's id; only published ideas are exported (moderated = 1);
+- author-id and voter-id are the archive's pseudonymous voter numbers (0..n-1),
+  empty for an idea a moderator posted;
+- support and dots votes are agreements (vote 1); agree/pass/disagree map as in Polis;
+- timestamp is milliseconds since the epoch, datetime the same instant in UTC
+  written the way Polis writes it ("Sat Nov 17 05:09:36 UTC 2018").
+Every archived vote is a final one, so each voter appears once per comment.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from archive.models import ArchivedVote, SessionArchive
+
+COMMENTS_HEADER = ["timestamp", "datetime", "comment-id", "author-id", "agrees", "disagrees", "moderated", "comment-body"]
+VOTES_HEADER = ["timestamp", "datetime", "comment-id", "voter-id", "vote"]
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Spreadsheet programs run cells starting with these as formulas (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class VoteRow(Protocol):
+    idea_id: int
+    voter: int
+    value: int
+    voted_at: datetime
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def polis_time(value: datetime) -> tuple[str, str]:
+    """(milliseconds since the epoch, the Polis-style date) for an instant; locale-independent."""
+    value = _utc(value)
+    milliseconds = (value - _EPOCH) // timedelta(milliseconds=1)  # exact: no float rounding
+    text = (
+        f"{_DAYS[value.weekday()]} {_MONTHS[value.month - 1]} {value.day:02d} "
+        f"{value:%H:%M:%S} UTC {value.year}"
+    )
+    return str(milliseconds), text
+
+
+def _writer(buffer: io.StringIO) -> Any:
+    return csv.writer(buffer, lineterminator="\n")
+
+
+def polis_vote(value: int) -> int:
+    """Support and any number of dots are agreements; agree/pass/disagree keep their sign."""
+    return 1 if value > 0 else value
+
+
+def votes_csv_from_rows(votes: Iterable[VoteRow]) -> str:
+    """votes.csv for rows already in export order (voted_at, idea, voter).
+
+    This exact text is hashed into the snapshot (`votes.sha256`), so it must not
+    depend on anything but the rows: no locale, no time zone, `\\n` line ends.
+    """
+    buffer = io.StringIO()
+    writer = _writer(buffer)
+    writer.writerow(VOTES_HEADER)
+    for vote in votes:
+        timestamp, text = polis_time(vote.voted_at)
+        writer.writerow([timestamp, text, vote.idea_id, vote.voter, polis_vote(vote.value)])
+    return buffer.getvalue()
+
+
+def votes_csv(archive: SessionArchive) -> str:
+    rows = ArchivedVote.objects.filter(archive=archive).order_by("voted_at", "idea_id", "voter")
+    return votes_csv_from_rows(rows.iterator(chunk_size=5000))
+
+
+def snapshot_of(archive: SessionArchive) -> dict[str, Any]:
+    return dict(json.loads(archive.snapshot))
+
+
+def comments_csv(archive: SessionArchive) -> str:
+    document = snapshot_of(archive)
+    buffer = io.StringIO()
+    writer = _writer(buffer)
+    writer.writerow(COMMENTS_HEADER)
+    for idea in sorted(document["ideas"], key=lambda row: row["id"]):
+        created = datetime.strptime(idea["created_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        timestamp, text = polis_time(created)
+        tally = idea["tally"]
+        agrees = tally.get("agree", tally.get("supporters", 0))
+        author = idea.get("author")
+        writer.writerow(
+            [timestamp, text, idea["id"], "" if author is None else author, agrees, tally.get("disagree", 0), 1, idea["text"]]
+        )
+    return buffer.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    """Neutralise formula-looking text cells for spreadsheet users (numbers stay numbers)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def ideas_csv(archive: SessionArchive) -> str:
+    """One row per published idea, in rank order, with totals and a column pair per published sector."""
+    document = snapshot_of(archive)
+    method = document["session"]["voting_method"]
+    counts = {"agree": ["agree", "pass", "disagree"], "dots": ["dots", "supporters"]}.get(method, ["supporters"])
+    sectors = sorted({code for idea in document["ideas"] for code in idea["by_sector"]})
+    groups = {group["id"]: group["title"] for group in document["groups"]}
+    buffer = io.StringIO()
+    writer = _writer(buffer)
+    writer.writerow(
+        ["rank", "id", "title", "text", "sector", "group", *counts, "votes", "score", "consensus",
+         *[f"{kind}_{sector}" for sector in sectors for kind in ("votes", "score")]]
+    )
+    for idea in document["ideas"]:
+        tally = idea["tally"]
+        by_sector = [idea["by_sector"].get(sector, {}).get(kind, 0) for sector in sectors for kind in ("votes", "score")]
+        writer.writerow(
+            [
+                idea["rank"],
+                idea["id"],
+                _cell(idea["title"]),
+                _cell(idea["text"]),
+                idea["sector"] or "",
+                _cell(groups.get(idea["group"], "")),
+                *[tally.get(key, 0) for key in counts],
+                tally["votes"],
+                tally["score"],
+                idea["consensus"] if idea["consensus"] is not None else "",
+                *by_sector,
+            ]
+        )
+    return buffer.getvalue()

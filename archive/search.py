@@ -1,0 +1,202 @@
+"""Search across every archived idea: by words and by meaning, merged into one ranking.
+
+- Words: PostgreSQL full-text search over a `russian || english` tsvector (GIN
+  index), so «парки» finds «парк» and "parks" finds "park". On SQLite, the
+  stored lemmas (`archive.text`) are matched against the query's lemmas.
+- Meaning: the query's embedding against the archived ideas' embeddings (the
+  vectors the session computed, copied at freeze time). The matrix is kept in
+  memory per process and per model and only grows: archived rows never change,
+  so loading the rows with a larger id is the whole refresh.
+- The two lists are merged by reciprocal rank fusion (Cormack et al., 2009):
+  score = Σ 1 / (60 + rank). It needs no calibration between a ts_rank and a
+  cosine, which live on unrelated scales.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.db.models import F, Q, QuerySet, Subquery
+from threadpoolctl import ThreadpoolController
+
+from archive.models import ArchivedIdea
+from archive.text import word_terms
+
+logger = logging.getLogger("veche.archive")
+
+RRF_K = 60
+CANDIDATES = 50  # per channel; deeper ranks add almost nothing to a fused top 20
+MAX_LIMIT = 50
+SQLITE_SCAN_LIMIT = 2000
+LEXICAL_SCAN_LIMIT = 1000
+
+
+@dataclass
+class Hit:
+    idea: ArchivedIdea
+    score: float
+    channels: list[str] = field(default_factory=list)
+
+
+def public_ideas() -> QuerySet[ArchivedIdea]:
+    """Ideas of archives anyone may read: a public session, in a public forum or none."""
+    return ArchivedIdea.objects.filter(archive__session__is_public=True).filter(
+        Q(archive__forum__isnull=True) | Q(archive__forum__is_public=True)
+    )
+
+
+def _lexical(query: str, scope: QuerySet[ArchivedIdea]) -> list[int]:
+    if settings.DATABASE_IS_POSTGRES:
+        from django.contrib.postgres.search import SearchQuery, SearchRank
+
+        tsquery = SearchQuery(query, config="russian", search_type="plain") | SearchQuery(
+            query, config="english", search_type="plain"
+        )
+        # Ranking reads every matching row's tsvector; a word found in half the
+        # archive would make that the whole cost. Rank a bounded set of matches
+        # (the GIN index finds them cheaply): for such a common word the matches are
+        # about equally relevant, and the meaning channel orders what matters.
+        matches = scope.filter(search_vector=tsquery).values("id")[:LEXICAL_SCAN_LIMIT]
+        return list(
+            ArchivedIdea.objects.filter(id__in=Subquery(matches))
+            .annotate(rank=SearchRank(F("search_vector"), tsquery))
+            .order_by("-rank", "-score", "id")
+            .values_list("id", flat=True)[:CANDIDATES]
+        )
+    words = word_terms(query)
+    if not words:
+        return []
+    condition = Q()
+    for term in {term for alternatives in words for term in alternatives}:
+        condition |= Q(lemmas__contains=f" {term} ")
+    rows = list(scope.filter(condition).order_by("-id").values_list("id", "lemmas", "score")[:SQLITE_SCAN_LIMIT])
+
+    def matched(lemmas: str) -> int:
+        return sum(any(f" {term} " in lemmas for term in alternatives) for alternatives in words)
+
+    # Most query words matched first, then the idea the room liked most.
+    rows.sort(key=lambda row: (-matched(row[1]), -row[2], row[0]))
+    return [row[0] for row in rows[:CANDIDATES]]
+
+
+class _VectorIndex:
+    """All archived vectors of one embedding model, as one float32 matrix."""
+
+    def __init__(self, model: str) -> None:
+        self.model = model
+        self.ids = np.zeros(0, dtype=np.int64)
+        self.matrix: np.ndarray | None = None
+        self.last_id = 0
+        self.lock = threading.Lock()
+
+    def refresh(self) -> None:
+        rows = list(
+            ArchivedIdea.objects.filter(embedding_model=self.model, id__gt=self.last_id, embedding__isnull=False)
+            .order_by("id")
+            .values_list("id", "embedding")
+        )
+        if not rows:
+            return
+        new = np.vstack([np.frombuffer(bytes(vector), dtype=np.float32) for _, vector in rows])
+        ids = np.fromiter((pk for pk, _ in rows), dtype=np.int64, count=len(rows))
+        self.matrix = new if self.matrix is None else np.vstack([self.matrix, new])
+        self.ids = np.concatenate([self.ids, ids])
+        self.last_id = int(ids[-1])
+
+    def nearest(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        with self.lock:
+            self.refresh()
+            matrix, ids = self.matrix, self.ids
+        if matrix is None or matrix.shape[1] != vector.shape[-1]:
+            return []
+        from ml.similar import top_k
+
+        # A matrix-vector product is memory-bound: one thread is as fast, and on a busy
+        # 2-core host several BLAS threads spend most of the time handing work over.
+        with _one_blas_thread():
+            found = top_k(vector, matrix, k)
+        return [(int(ids[row]), score) for row, score in found]
+
+
+_controller: ThreadpoolController | None = None
+
+
+def _one_blas_thread() -> Any:
+    """Limit BLAS/OpenMP to one thread for a block (the controller scans libraries once)."""
+    global _controller
+    if _controller is None:
+        _controller = ThreadpoolController()
+    return _controller.limit(limits=1)
+
+
+_indexes: dict[str, _VectorIndex] = {}
+_indexes_lock = threading.Lock()
+
+
+def vector_index(model: str) -> _VectorIndex:
+    with _indexes_lock:
+        if model not in _indexes:
+            _indexes[model] = _VectorIndex(model)
+        return _indexes[model]
+
+
+def reset_vector_indexes() -> None:
+    """Forget the in-memory matrices (tests, after a restore from backup)."""
+    with _indexes_lock:
+        _indexes.clear()
+
+
+def _semantic(query: str) -> list[tuple[int, float]]:
+    """Nearest archived ideas by meaning; empty when no encoder can load (search still works by words)."""
+    try:
+        from ml.encoders import get_encoder
+
+        encoder = get_encoder()
+        with _one_blas_thread():
+            vector = encoder.encode([query])[0]
+    except Exception:  # a missing or broken model must not take the archive search down
+        logger.warning("archive search runs without the semantic channel", exc_info=True)
+        return []
+    if not np.any(vector):
+        return []
+    # Over-fetch: some neighbours may belong to archives this reader may not see.
+    return vector_index(encoder.name).nearest(vector, CANDIDATES * 2)
+
+
+def archive_search(
+    query: str, *, limit: int = 20, archive_id: int | None = None, forum_id: int | None = None,
+    semantic: bool = True,
+) -> list[Hit]:
+    """The best `limit` public archived ideas for `query`, by words and by meaning."""
+    query = query.strip()[:200]
+    if not query:
+        return []
+    scope = public_ideas()
+    if archive_id is not None:
+        scope = scope.filter(archive_id=archive_id)
+    if forum_id is not None:
+        scope = scope.filter(archive__forum_id=forum_id)
+    fused: dict[int, Hit] = {}
+    lexical_ids = _lexical(query, scope)
+    semantic_pairs = _semantic(query) if semantic else []
+    if semantic_pairs:
+        allowed = set(scope.filter(pk__in=[pk for pk, _ in semantic_pairs]).values_list("id", flat=True))
+        semantic_pairs = [(pk, score) for pk, score in semantic_pairs if pk in allowed][:CANDIDATES]
+    scores: dict[int, float] = {}
+    channels: dict[int, list[str]] = {}
+    for channel, ids in (("words", lexical_ids), ("meaning", [pk for pk, _ in semantic_pairs])):
+        for rank, pk in enumerate(ids, start=1):
+            scores[pk] = scores.get(pk, 0.0) + 1.0 / (RRF_K + rank)
+            channels.setdefault(pk, []).append(channel)
+    best = sorted(scores, key=lambda pk: (-scores[pk], pk))[: max(1, min(limit, MAX_LIMIT))]
+    rows = ArchivedIdea.objects.select_related("archive").in_bulk(best)
+    for pk in best:
+        if pk in rows:
+            fused[pk] = Hit(idea=rows[pk], score=scores[pk], channels=channels[pk])
+    return list(fused.values())
+

@@ -1,0 +1,261 @@
+"""Durable votes per second through the REST API, with p50/p99 latency.
+
+Starts one daphne process on 127.0.0.1 against SQLite (embedded default) or
+PostgreSQL, creates a session through the API, joins participants, then casts
+votes from concurrent keep-alive clients for a fixed time. Every vote is a real
+write (agree/disagree alternate). At the end it checks that what the server
+acknowledged is what the database holds: acked == stored, nothing lost, nothing
+counted twice.
+
+    .venv/bin/python bench/votes_http.py --db sqlite
+    .venv/bin/python bench/votes_http.py --db postgres --seconds 20 --concurrency 32
+
+Bounded: at most --seconds of load, only to 127.0.0.1, then it stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from _machine import machine
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def prepare_postgres(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    subprocess.run(
+        [PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+    )
+    subprocess.run(
+        [
+            PYTHON,
+            "manage.py",
+            "shell",
+            "-c",
+            "from django.contrib.auth import get_user_model as g; "
+            "g().objects.filter(username='bench').exists() or "
+            "g().objects.create_superuser('bench', 'bench@example.org', 'bench-password-1')",
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    server = subprocess.Popen(
+        [
+            str(Path(PYTHON).parent / "daphne"),
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "backend.asgi:application",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=(Path(env["VECHE_VAR_DIR"]) / "server.log").open("w"),  # kept for a post-mortem
+    )
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("the server did not start")
+
+
+async def run_load(
+    base: str, server_pid: int, participants: int, ideas: int, concurrency: int, seconds: float
+) -> dict[str, object]:
+    limits = httpx.Limits(
+        max_connections=concurrency + 4, max_keepalive_connections=concurrency + 4
+    )
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+        token = (
+            await client.post(
+                "/api/v1/auth/token/", json={"username": "bench", "password": "bench-password-1"}
+            )
+        ).json()["token"]
+        staff = {"Authorization": f"Bearer {token}"}
+        session = (
+            await client.post(
+                "/api/v1/sessions/",
+                headers=staff,
+                json={
+                    "title": "Бенчмарк",
+                    "question": "Каким будет город?",
+                    "voting_method": "agree",
+                },
+            )
+        ).json()
+        await client.post(
+            f"/api/v1/sessions/{session['id']}/stage/", headers=staff, json={"stage": "ideation"}
+        )
+        code = (await client.get(f"/api/v1/sessions/{session['id']}/", headers=staff)).json()[
+            "join_code"
+        ]
+        tokens = []
+        for index in range(participants):
+            joined = await client.post(
+                "/api/v1/join/",
+                json={"code": code, "display_name": f"P{index}", "sector": "society"},
+            )
+            if joined.status_code != 201:
+                raise SystemExit(f"join failed: {joined.status_code} {joined.text[:300]}")
+            tokens.append(joined.json()["token"])
+        idea_ids = []
+        for index in range(ideas):
+            posted = await client.post(
+                f"/api/v1/sessions/{session['id']}/ideas/",
+                headers=staff,
+                json={"text": f"Идея номер {index}"},
+            )
+            idea_ids.append(posted.json()["id"])
+        await client.post(
+            f"/api/v1/sessions/{session['id']}/stage/", headers=staff, json={"stage": "voting"}
+        )
+
+        last_value: dict[tuple[int, int], int] = {}
+        latencies: list[float] = []
+        errors: dict[str, int] = {}
+        acked = 0
+        stop_at = time.perf_counter() + seconds
+        rng = random.Random(7)  # noqa: S311 - load pattern, not security
+
+        async def worker(worker_index: int) -> None:
+            nonlocal acked
+            mine = tokens[worker_index::concurrency]
+            while time.perf_counter() < stop_at and mine:
+                person = rng.randrange(len(mine))
+                idea = rng.choice(idea_ids)
+                key = (worker_index * 100_000 + person, idea)
+                value = -last_value.get(key, -1)  # alternate 1 / -1: every vote is a write
+                started = time.perf_counter()
+                response = await client.put(
+                    f"/api/v1/ideas/{idea}/vote/",
+                    headers={"Authorization": f"Bearer {mine[person]}"},
+                    json={"value": value},
+                )
+                latencies.append(time.perf_counter() - started)
+                if response.status_code == 200:
+                    acked += 1
+                    last_value[key] = value
+                else:
+                    errors[str(response.status_code)] = errors.get(str(response.status_code), 0) + 1
+
+        began = time.perf_counter()
+        cpu_before = cpu_seconds(server_pid)
+        await asyncio.gather(*(worker(i) for i in range(concurrency)))
+        elapsed = time.perf_counter() - began
+        server_cpu = cpu_seconds(server_pid) - cpu_before
+
+        results = (
+            await client.get(f"/api/v1/sessions/{session['id']}/results/", headers=staff)
+        ).json()
+        stored_agree = sum(row["agree"] for row in results["ideas"])
+        stored_disagree = sum(row["disagree"] for row in results["ideas"])
+        expected_agree = sum(1 for v in last_value.values() if v == 1)
+        expected_disagree = sum(1 for v in last_value.values() if v == -1)
+    latencies.sort()
+    return {
+        "votes_acked": acked,
+        "seconds": round(elapsed, 2),
+        "votes_per_second": round(acked / elapsed, 1),
+        # Contention-free capacity: how many votes one fully busy core would take.
+        "server_cpu_ms_per_vote": round(server_cpu * 1000 / max(acked, 1), 3),
+        "votes_per_server_cpu_second": round(acked / max(server_cpu, 1e-9), 1),
+        "p50_ms": round(statistics.median(latencies) * 1000, 2) if latencies else None,
+        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2) if latencies else None,
+        "errors": errors,
+        "final_state_matches": (stored_agree, stored_disagree)
+        == (expected_agree, expected_disagree),
+        "stored_votes": stored_agree + stored_disagree,
+        "expected_votes": expected_agree + expected_disagree,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--postgres-url", default="postgres://postgres@127.0.0.1:5432/veche_bench")
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--participants", type=int, default=400)
+    parser.add_argument("--ideas", type=int, default=40)
+    args = parser.parse_args()
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    workdir = tempfile.mkdtemp(prefix="veche-bench-")
+    env["VECHE_VAR_DIR"] = workdir
+    env["VECHE_THROTTLE_VOTE"] = "100000/min"  # measure the write path, not the limiter
+    env["VECHE_THROTTLE_LOGIN"] = "1000/min"
+    if args.db == "postgres":
+        prepare_postgres(args.postgres_url)
+        env["DATABASE_URL"] = args.postgres_url
+    port = free_port()
+    server = start_server(env, port)
+    try:
+        figures = asyncio.run(
+            run_load(
+                f"http://127.0.0.1:{port}",
+                server.pid,
+                args.participants,
+                args.ideas,
+                args.concurrency,
+                args.seconds,
+            )
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    report = {
+        "benchmark": "votes_http",
+        "database": args.db,
+        "server": "1 daphne process",
+        "concurrency": args.concurrency,
+        "machine": machine(),
+        **figures,
+    }
+    print(json.dumps(report, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,189 @@
+"""Embeddings of ideas: computed in the background, stored with the model's name, searched in memory.
+
+Only this module and `ideas.grouping` call `ml/`. The encoder is loaded lazily on first
+use, so a web process that never answers a similar-ideas query never loads a model.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from django.db import transaction
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from ideas.models import CaseSession, Idea, IdeaStatus
+
+logger = logging.getLogger("veche.embeddings")
+
+SIMILAR_LIMIT_MAX = 20
+
+
+def current_encoder() -> Any:
+    from ml.encoders import get_encoder
+
+    return get_encoder()
+
+
+def vector_of(idea: Idea) -> np.ndarray | None:
+    if idea.embedding is None or not idea.embedding_dim:
+        return None
+    return np.frombuffer(bytes(idea.embedding), dtype=np.float32)
+
+
+def _store(idea_ids: list[int], texts: list[str], encoder: Any) -> int:
+    vectors = encoder.encode(texts)
+    for idea_id, vector in zip(idea_ids, vectors, strict=True):
+        # update(), not save(): an embedding must never overwrite a moderator's concurrent change.
+        Idea.objects.filter(pk=idea_id).update(
+            embedding=np.asarray(vector, dtype=np.float32).tobytes(),
+            embedding_model=encoder.name,
+            embedding_dim=int(vector.shape[0]),
+            updated_at=timezone.now(),  # the similar-ideas cache notices new vectors by this
+        )
+    return len(idea_ids)
+
+
+def idea_embed(idea_id: int) -> bool:
+    """Embed one idea with the configured encoder (skips one already embedded by it)."""
+    encoder = current_encoder()
+    row = Idea.objects.filter(pk=idea_id).values("title", "text", "embedding_model").first()
+    if row is None or row["embedding_model"] == encoder.name:
+        return False
+    _store([idea_id], [idea_text(row["title"], row["text"])], encoder)
+    return True
+
+
+def idea_text(title: str, text: str) -> str:
+    return f"{title}. {text}" if title else text
+
+
+def embed_missing(*, session: CaseSession | None = None, batch_size: int = 256) -> int:
+    """Back-fill: embed every idea that has no vector from the configured encoder."""
+    encoder = current_encoder()
+    ideas = Idea.objects.filter(~Q(embedding_model=encoder.name) | Q(embedding__isnull=True))
+    if session is not None:
+        ideas = ideas.filter(session=session)
+    done = 0
+    pending = list(ideas.order_by("pk").values_list("pk", "title", "text"))
+    for start in range(0, len(pending), batch_size):
+        chunk = pending[start : start + batch_size]
+        done += _store(
+            [pk for pk, _t, _x in chunk], [idea_text(t, x) for _pk, t, x in chunk], encoder
+        )
+    return done
+
+
+@dataclass
+class _SessionVectors:
+    """One session's visible ideas as a matrix, refreshed incrementally."""
+
+    model: str
+    fingerprint: tuple[int, Any] = (0, None)
+    ids: list[int] = field(default_factory=list)
+    rows: dict[int, np.ndarray] = field(default_factory=dict)
+    matrix: np.ndarray | None = None
+
+
+_cache: dict[int, _SessionVectors] = {}
+_cache_lock = threading.Lock()
+
+
+def _visible_embedded(session_id: int, model: str) -> Any:
+    return Idea.objects.filter(
+        session_id=session_id,
+        status=IdeaStatus.PUBLISHED,
+        embedding_model=model,
+        embedding__isnull=False,
+    )
+
+
+def session_vectors(session_id: int) -> tuple[list[int], np.ndarray]:
+    """Ids and unit vectors of a session's published, embedded ideas.
+
+    A cheap fingerprint query (count, last change) tells whether anything changed; then
+    only the changed rows are read, so an as-you-type query never reloads 20,000 vectors.
+    """
+    model = current_encoder().name
+    fingerprint_row = Idea.objects.filter(session_id=session_id).aggregate(
+        n=Count("id"), last=Max("updated_at")
+    )
+    fingerprint = (int(fingerprint_row["n"]), fingerprint_row["last"])
+    with _cache_lock:
+        cached = _cache.get(session_id)
+        if cached is not None and cached.model == model and cached.fingerprint == fingerprint:
+            return cached.ids, cached.matrix if cached.matrix is not None else np.zeros(
+                (0, 0), np.float32
+            )
+        if cached is None or cached.model != model or cached.fingerprint[1] is None:
+            cached = _SessionVectors(model=model)
+            changed = Idea.objects.filter(session_id=session_id)
+        else:
+            changed = Idea.objects.filter(
+                session_id=session_id, updated_at__gte=cached.fingerprint[1]
+            )
+        for pk, status, blob, embedding_model in changed.values_list(
+            "pk", "status", "embedding", "embedding_model"
+        ):
+            if status == IdeaStatus.PUBLISHED and blob is not None and embedding_model == model:
+                cached.rows[pk] = np.frombuffer(bytes(blob), dtype=np.float32)
+            else:
+                cached.rows.pop(pk, None)
+        cached.ids = sorted(cached.rows)
+        cached.matrix = (
+            np.vstack([cached.rows[pk] for pk in cached.ids])
+            if cached.ids
+            else np.zeros((0, 0), np.float32)
+        )
+        cached.fingerprint = fingerprint
+        _cache[session_id] = cached
+        return cached.ids, cached.matrix
+
+
+def forget_cached_vectors() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+@dataclass(frozen=True)
+class SimilarIdea:
+    idea_id: int
+    score: float
+    duplicate: bool
+
+
+def similar_ideas(
+    session: CaseSession, text: str, *, limit: int = 5, exclude: int | None = None
+) -> list[SimilarIdea]:
+    """The session's visible ideas nearest in meaning to `text`, best first."""
+    from ml.similar import is_duplicate, top_k
+
+    encoder = current_encoder()
+    ids, matrix = session_vectors(session.pk)
+    if not ids:
+        return []
+    query = encoder.encode([text])[0]
+    found = []
+    for index, score in top_k(query, matrix, limit + (1 if exclude else 0)):
+        if ids[index] == exclude:
+            continue
+        found.append(SimilarIdea(ids[index], round(score, 4), is_duplicate(score, encoder.name)))
+    return found[:limit]
+
+
+def enqueue_embedding(idea_id: int) -> None:
+    """Embeddings are computed in the background; posting never waits on the model."""
+    from ideas.tasks import embed_idea
+
+    try:
+        embed_idea.enqueue(idea_id)
+    except Exception:  # a lost worker loses nothing: `embed_ideas` back-fills later
+        logger.warning("could not enqueue the embedding of idea %s", idea_id, exc_info=True)
+
+
+def on_commit_embed(idea_id: int) -> None:
+    transaction.on_commit(lambda: enqueue_embedding(idea_id))

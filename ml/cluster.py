@@ -1,0 +1,266 @@
+"""Group suggestions: spectral clustering of a session's ideas with an automatic group count.
+
+API:
+
+- ``suggest_groups(texts: list[str], vectors: np.ndarray, *, settings: ClusterSettings | None =
+  None) -> Suggestion`` — ``texts[i]`` and ``vectors[i]`` (its stored embedding, L2-normalised)
+  describe idea ``i``. Returns a :class:`Suggestion`: ``groups`` (each a :class:`Group` with
+  ``members``, ``keywords``, ``representative`` — indices into ``texts``), ``ungrouped`` (the
+  "not grouped" remainder) and ``coordinates`` (one ``(x, y)`` in ``[-1, 1]`` per text, for the
+  map). ``Suggestion.to_dict()`` is JSON-safe.
+- ``ClusterSettings`` — the knobs, with the product's defaults (the same for every language).
+
+The pipeline, and why:
+
+1. Two views of every idea: the stored sentence vector (meaning, any wording) and TF-IDF over
+   Russian lemmas / English stems fitted on the session itself (the exact things named: «лифт»,
+   «граффити», a street). Their cosines are mixed ``0.6 / 0.4``; neither alone is as good on
+   the Russian city reports or the English Polis comments (docs/ml.md).
+2. A graph joining each idea to its 15 most similar ideas. Similarities are only compared
+   between neighbours, never against a global threshold, so the same setting works whether the
+   model's cosines for one language run high or low (a fixed threshold tuned on Russian gave
+   hundreds of groups on English).
+3. Spectral clustering of that graph; the number of groups is where the spectrum of the graph's
+   normalised Laplacian shows its largest gap (the eigengap heuristic), searched between
+   ``sqrt(n) / 4`` and ``max_groups`` — no labels involved.
+4. Groups smaller than ``min_group_size`` and ideas that have more neighbours outside their
+   group than inside it go to the "not grouped" remainder: a moderator places those by hand.
+5. Keywords by class-based TF-IDF (:mod:`ml.labels`); the representative is the member closest
+   to its group's centre; the map is a 2-D PCA of the spectral embedding (groups lie apart).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+from scipy.sparse.linalg import eigsh
+from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from ml.labels import keywords_from_terms
+from ml.text import content_terms_with_words
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    semantic_weight: float = 0.6  # share of the sentence-vector cosine in the mixed similarity
+    neighbours: int = 15  # edges per idea in the similarity graph
+    max_groups: int = 50  # upper end of the eigengap search
+    # Lower end of the search: sqrt(n) / 4 groups (8 for 1,000 ideas, 25 for 10,000). On ideas
+    # without sharp topics the spectrum decays smoothly and its first gap always wins, which
+    # would offer a moderator two groups for a thousand ideas.
+    min_groups_per_sqrt: float = 0.25
+    min_group_size: int = 3  # smaller groups join the remainder
+    # An idea with less than this share of its graph weight inside its own group is ungrouped.
+    min_inside_share: float = 0.4
+    keywords: int = 5
+    seed: int = 0
+    # A moderator's "about N groups, please": skips the eigengap choice when set.
+    groups: int | None = None
+
+
+@dataclass(frozen=True)
+class Group:
+    members: list[int]
+    keywords: list[str]
+    representative: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "members": list(self.members),
+            "keywords": list(self.keywords),
+            "representative": self.representative,
+        }
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    groups: list[Group]
+    ungrouped: list[int]
+    coordinates: list[tuple[float, float]]
+    info: dict[str, float | int | str] = field(default_factory=dict)
+
+    def labels(self) -> list[int]:
+        """Group number per text, ``-1`` for the ungrouped (for metrics)."""
+        result = [-1] * len(self.coordinates)
+        for number, group in enumerate(self.groups):
+            for index in group.members:
+                result[index] = number
+        return result
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "groups": [group.to_dict() for group in self.groups],
+            "ungrouped": list(self.ungrouped),
+            "coordinates": [[round(x, 4), round(y, 4)] for x, y in self.coordinates],
+            "info": dict(self.info),
+        }
+
+
+def _lexical_matrix(analysed: Sequence[Sequence[tuple[str, str]]]) -> sp.csr_matrix | None:
+    """TF-IDF over the session's own terms; ``None`` when the texts share no term at all."""
+    documents = [[term for term, _ in pairs] for pairs in analysed]
+    vectorizer = TfidfVectorizer(
+        analyzer=lambda terms: terms,  # already lemmatised / stemmed
+        sublinear_tf=True,
+        min_df=2,  # a term in one idea says nothing about grouping
+        max_df=0.5,  # nor does one in most of them
+    )
+    try:
+        matrix = vectorizer.fit_transform(documents)
+    except ValueError:  # empty vocabulary: too few or too short texts
+        return None
+    return sp.csr_matrix(matrix, dtype=np.float32)
+
+
+def _knn_graph(
+    vectors: NDArray[np.float32],
+    lexical: sp.csr_matrix | None,
+    settings: ClusterSettings,
+) -> sp.csr_matrix:
+    """Symmetric graph of each idea's nearest neighbours under the mixed cosine."""
+    n = vectors.shape[0]
+    k = min(settings.neighbours, n - 1)
+    weight = settings.semantic_weight if lexical is not None else 1.0
+    rows: list[NDArray[np.int64]] = []
+    cols: list[NDArray[np.int64]] = []
+    values: list[NDArray[np.float32]] = []
+    block = max(1, 4_000_000 // max(n, 1))  # ~16 MB of similarities at a time
+    for start in range(0, n, block):
+        stop = min(n, start + block)
+        similarity = weight * (vectors[start:stop] @ vectors.T)
+        if lexical is not None:
+            similarity += (1.0 - weight) * (lexical[start:stop] @ lexical.T).toarray()
+        similarity[np.arange(stop - start), np.arange(start, stop)] = -np.inf
+        nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
+        rows.append(np.repeat(np.arange(start, stop), k))
+        cols.append(nearest.reshape(-1))
+        values.append(np.take_along_axis(similarity, nearest, axis=1).reshape(-1))
+    weights = np.clip(np.concatenate(values), 1e-6, None).astype(np.float32)
+    graph = sp.csr_matrix((weights, (np.concatenate(rows), np.concatenate(cols))), shape=(n, n))
+    return graph.maximum(graph.T).tocsr()
+
+
+def _spectrum(
+    graph: sp.csr_matrix, count: int, seed: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The ``count`` smallest eigenvalues of the normalised Laplacian and their vectors."""
+    degree = np.asarray(graph.sum(axis=1)).reshape(-1)
+    scale = sp.diags(1.0 / np.sqrt(np.maximum(degree, 1e-12)))
+    normalised = scale @ graph @ scale
+    n = graph.shape[0]
+    if n <= count + 1 or n < 200:
+        values, vectors = np.linalg.eigh(normalised.toarray())
+        order = np.argsort(-values)[:count]
+    else:
+        start = np.random.default_rng(seed).uniform(-1, 1, n)
+        # The largest eigenvalues of D^-1/2 A D^-1/2 are the smallest of the Laplacian
+        # (L = I - that); "LA" converges much faster than asking for the smallest of L.
+        values, vectors = eigsh(normalised, k=count, which="LA", v0=start, tol=1e-4)
+        order = np.argsort(-values)
+    return 1.0 - values[order], vectors[:, order]
+
+
+def _choose_group_count(eigenvalues: NDArray[np.float64], min_groups: int, max_groups: int) -> int:
+    """The eigengap heuristic: the group count after which the spectrum jumps the most."""
+    gaps = np.diff(eigenvalues[: max_groups + 1])
+    low = max(2, min(min_groups, gaps.size))
+    if gaps.size < low:
+        return 1
+    # gaps[i] is the jump after i + 1 eigenvalues.
+    return int(np.argmax(gaps[low - 1 :])) + low
+
+
+def _coordinates(embedding: NDArray[np.floating], seed: int) -> list[tuple[float, float]]:
+    n = embedding.shape[0]
+    if n == 0:
+        return []
+    if n < 3 or embedding.shape[1] < 2:
+        return [(0.0, 0.0)] * n
+    points = PCA(n_components=2, random_state=seed).fit_transform(embedding)
+    points /= np.maximum(np.abs(points).max(axis=0, keepdims=True), 1e-12)
+    return [(float(x), float(y)) for x, y in points]
+
+
+def _unit_rows(matrix: NDArray[Any]) -> NDArray[np.float32]:
+    matrix = np.asarray(matrix, dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return np.ascontiguousarray(matrix / norms, dtype=np.float32)
+
+
+def suggest_groups(
+    texts: list[str],
+    vectors: NDArray[np.floating],
+    *,
+    settings: ClusterSettings | None = None,
+) -> Suggestion:
+    """Suggested groups, the ungrouped remainder and map coordinates for the given ideas."""
+    settings = settings or ClusterSettings()
+    n = len(texts)
+    if vectors.shape[0] != n:
+        raise ValueError(f"{n} texts but {vectors.shape[0]} vectors")
+    if n < 2 * settings.min_group_size:
+        return Suggestion(groups=[], ungrouped=list(range(n)), coordinates=[(0.0, 0.0)] * n)
+
+    unit = _unit_rows(vectors)
+    analysed = [content_terms_with_words(text) for text in texts]
+    lexical = _lexical_matrix(analysed)
+    graph = _knn_graph(unit, lexical, settings)
+
+    max_groups = max(2, min(settings.max_groups, n // settings.min_group_size))
+    if settings.groups:
+        max_groups = max(max_groups, min(settings.groups, n - 2))
+    eigenvalues, eigenvectors = _spectrum(graph, min(max_groups + 1, n - 1), settings.seed)
+    min_groups = round(np.sqrt(n) * settings.min_groups_per_sqrt)
+    chosen = _choose_group_count(eigenvalues, min_groups, max_groups)
+    count = min(settings.groups, eigenvectors.shape[1]) if settings.groups else chosen
+    # Ng–Jordan–Weiss: k-means on the row-normalised first k eigenvectors.
+    embedding = _unit_rows(eigenvectors[:, :count])
+    labels = KMeans(n_clusters=count, n_init=4, random_state=settings.seed).fit_predict(embedding)
+
+    # An idea most of whose graph weight points outside its group is a poor fit anywhere.
+    graph_coo = graph.tocoo()
+    same = labels[graph_coo.row] == labels[graph_coo.col]
+    inside = np.bincount(graph_coo.row[same], weights=graph_coo.data[same], minlength=n)
+    total = np.asarray(graph.sum(axis=1)).reshape(-1)
+    loose = inside < settings.min_inside_share * total
+
+    groups: list[Group] = []
+    ungrouped: list[int] = [int(i) for i in np.flatnonzero(loose)]
+    member_lists: list[list[int]] = []
+    for label in range(count):
+        members = [int(i) for i in np.flatnonzero((labels == label) & ~loose)]
+        if len(members) < settings.min_group_size:
+            ungrouped.extend(members)
+            continue
+        member_lists.append(members)
+    member_lists.sort(key=lambda members: (-len(members), members[0]))
+    keywords = keywords_from_terms(analysed, member_lists, settings.keywords)
+    for members, words in zip(member_lists, keywords, strict=True):
+        centre = unit[members].mean(axis=0)
+        score = settings.semantic_weight * (unit[members] @ centre)
+        if lexical is not None:
+            lexical_centre = np.asarray(lexical[members].mean(axis=0)).reshape(-1)
+            score = score + (1 - settings.semantic_weight) * (lexical[members] @ lexical_centre)
+        representative = members[int(np.argmax(score))]
+        groups.append(Group(members=members, keywords=words, representative=representative))
+
+    return Suggestion(
+        groups=groups,
+        ungrouped=sorted(ungrouped),
+        coordinates=_coordinates(embedding, settings.seed),
+        info={
+            "method": "spectral-eigengap",
+            "eigengap_groups": chosen,
+            "spectral_groups": count,
+            "semantic_weight": settings.semantic_weight,
+            "neighbours": settings.neighbours,
+        },
+    )

@@ -1,0 +1,355 @@
+"""Measure the ML pipeline on labelled data; every change to it is judged by these numbers.
+
+Usage (prints one JSON object):
+
+    python -m ml.evaluate clustering --input FILE.jsonl --text-field text --label-field reason \
+        [--also-label category]
+    python -m ml.evaluate clustering --polis DIR [--include-rejected]
+    python -m ml.evaluate duplicates --input FILE.jsonl
+    python -m ml.evaluate screening --data DIR [--show]
+
+Every command runs the product's own pipeline with its defaults (the encoder from
+``VECHE_EMBEDDING_MODEL`` or ``--encoder``, ``ClusterSettings()``); nothing is tuned on the
+input's labels.
+
+- ``clustering``: ARI and NMI of ``ml.cluster.suggest_groups`` against the labels. Ungrouped
+  ideas count as groups of one (a moderator must still place them), which is the honest
+  reading; ``ari_grouped_only`` shows the agreement on the ideas that were grouped.
+  ``--polis DIR`` (or ``--input`` naming a folder) mixes the ``comments.csv`` of every Polis
+  conversation under ``DIR``, the conversation being the label; comments the Polis moderators
+  rejected (``moderated = -1``) are left out as the platform would hide them, unless
+  ``--include-rejected``. ``--input`` naming one CSV reads its ``comment-body`` column with the
+  ``--label-field`` column as the label.
+- ``duplicates``: pairs ``text_1``, ``text_2``, ``label``; positives are label 1, negatives the
+  lowest label (-1, "not a paraphrase", when present: the loose 0s are then dropped; otherwise
+  0). ROC-AUC of the cosine; recall@1 and @5 of finding each positive's partner among all
+  distinct sentences of the file; the cosine at which precision reaches 0.9 (for calibrating
+  ``ml.similar`` thresholds).
+- ``screening``: recall of ``ml.screening.screen`` on positives built from real texts (see
+  ``_screening_positives``), and how many real texts each code flags (``--show`` prints them
+  for review).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import (
+    adjusted_rand_score,
+    normalized_mutual_info_score,
+    precision_recall_curve,
+    roc_auc_score,
+)
+
+from ml.cluster import ClusterSettings, suggest_groups
+from ml.encoders import Encoder, build_encoder, get_encoder
+from ml.screening import REASONS, screen
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def _polis_comments(folder: Path, include_rejected: bool) -> Iterator[tuple[str, str]]:
+    csv.field_size_limit(10_000_000)
+    for path in sorted(folder.glob("*/comments.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                if not include_rejected and row.get("moderated", "").strip() == "-1":
+                    continue
+                text = row.get("comment-body", "").strip()
+                if text:
+                    yield text, path.parent.name
+
+
+def _encoder(spec: str | None) -> Encoder:
+    return build_encoder(spec) if spec else get_encoder()
+
+
+def _load_labelled(args: argparse.Namespace) -> tuple[list[str], dict[str, list[str]]]:
+    """Texts and one or more label columns, from JSONL, a Polis folder or one CSV."""
+    source = Path(args.polis or args.input)
+    if source.is_dir():
+        pairs = list(_polis_comments(source, args.include_rejected))
+        return [text for text, _ in pairs], {"conversation": [label for _, label in pairs]}
+    fields = [args.label_field, *args.also_label]
+    if source.suffix == ".csv":
+        csv.field_size_limit(10_000_000)
+        with source.open(encoding="utf-8", newline="") as handle:
+            rows: list[dict[str, Any]] = list(csv.DictReader(handle))
+        text_field = args.text_field if args.text_field in rows[0] else "comment-body"
+    else:
+        rows = _read_jsonl(source)
+        text_field = args.text_field
+    rows = [row for row in rows if str(row.get(text_field, "")).strip()]
+    return [str(row[text_field]) for row in rows], {
+        field: [str(row.get(field)) for row in rows] for field in fields
+    }
+
+
+def evaluate_clustering(args: argparse.Namespace) -> dict[str, Any]:
+    texts, labels = _load_labelled(args)
+    encoder = _encoder(args.encoder)
+    started = time.perf_counter()
+    vectors = encoder.encode(texts)
+    embedded = time.perf_counter()
+    settings = ClusterSettings(groups=args.groups) if args.groups else ClusterSettings()
+    suggestion = suggest_groups(texts, vectors, settings=settings)
+    clustered = time.perf_counter()
+    predicted = np.array(suggestion.labels())
+    # Each ungrouped idea is its own group of one for the metrics.
+    singletons = np.where(predicted < 0, np.arange(len(predicted)) + len(predicted), predicted)
+    grouped = predicted >= 0
+    result: dict[str, Any] = {
+        "encoder": encoder.name,
+        "texts": len(texts),
+        "n_groups": len(suggestion.groups),
+        "n_ungrouped": len(suggestion.ungrouped),
+    }
+    for number, (field, truth) in enumerate(labels.items()):
+        prefix = "" if number == 0 else f"{field}_"
+        truth_array = np.array(truth)
+        result[f"{prefix}n_labels"] = len(set(truth))
+        result[f"{prefix}ari"] = round(float(adjusted_rand_score(truth_array, singletons)), 4)
+        result[f"{prefix}nmi"] = round(
+            float(normalized_mutual_info_score(truth_array, singletons)), 4
+        )
+        result[f"{prefix}ari_grouped_only"] = round(
+            float(adjusted_rand_score(truth_array[grouped], predicted[grouped])), 4
+        )
+    result["label_field"] = next(iter(labels))
+    result["embedding_seconds"] = round(embedded - started, 2)
+    result["clustering_seconds"] = round(clustered - embedded, 2)
+    result["seconds"] = round(clustered - started, 2)
+    result["examples"] = [
+        {"keywords": group.keywords, "size": len(group.members)} for group in suggestion.groups[:8]
+    ]
+    return result
+
+
+def _recall_at(scores: np.ndarray[Any, Any], queries: list[tuple[int, int]], k: int) -> float:
+    hits = 0
+    for query, partner in queries:
+        row = scores[query]
+        # Rank of the partner: how many sentences score strictly higher (self excluded).
+        higher = int(np.count_nonzero(row > row[partner])) - int(row[query] > row[partner])
+        hits += higher < k
+    return hits / len(queries) if queries else 0.0
+
+
+def evaluate_duplicates(args: argparse.Namespace) -> dict[str, Any]:
+    rows = _read_jsonl(Path(args.input))
+    labels = {int(row["label"]) for row in rows}
+    negative = -1 if -1 in labels else 0
+    # Candidates for recall@k are all sentences of the file, loose paraphrases included.
+    sentences = sorted({row["text_1"] for row in rows} | {row["text_2"] for row in rows})
+    rows = [row for row in rows if int(row["label"]) in (1, negative)]
+    index = {sentence: number for number, sentence in enumerate(sentences)}
+    encoder = _encoder(args.encoder)
+    started = time.perf_counter()
+    vectors = encoder.encode(sentences)
+    embedded = time.perf_counter()
+    pairs = [(index[row["text_1"]], index[row["text_2"]], int(row["label"]) == 1) for row in rows]
+    scores = np.array([float(vectors[a] @ vectors[b]) for a, b, _ in pairs])
+    truth = np.array([positive for *_, positive in pairs])
+    queries = [(a, b) for a, b, positive in pairs if positive]
+    queries += [(b, a) for a, b, positive in pairs if positive]
+    similarity = vectors @ vectors.T
+    precision, _recall, thresholds = precision_recall_curve(truth, scores)
+    reaching = np.flatnonzero(precision[:-1] >= 0.9)
+    finished = time.perf_counter()
+    return {
+        "encoder": encoder.name,
+        "pairs": len(pairs),
+        "positives": int(truth.sum()),
+        "negative_label": negative,
+        "sentences": len(sentences),
+        "roc_auc": round(float(roc_auc_score(truth, scores)), 4),
+        "recall_at_1": round(_recall_at(similarity, queries, 1), 4),
+        "recall_at_5": round(_recall_at(similarity, queries, 5), 4),
+        "threshold_at_precision_0_9": (
+            round(float(thresholds[reaching[0]]), 3) if reaching.size else None
+        ),
+        "embedding_seconds": round(embedded - started, 2),
+        "seconds": round(finished - started, 2),
+    }
+
+
+# --- screening ----------------------------------------------------------------------------
+
+# Seed lemmas for the obscenity positives. Their word forms are NOT written here: pymorphy3's
+# dictionary inflects each seed (every case, number, tense, person), so recall measures
+# whether screening copes with morphology, on forms nobody picked by hand.
+_OBSCENE_SEEDS = (
+    "хуй хуйня хуёвый охуеть охуенный нахуй похуй пиздец пизда пиздёж пиздеть распиздяй "
+    "спиздить ебать заебать выебать наебать уебать ебаный ебануть отъебаться долбоёб блядь "
+    "блядский мудак мудила пидор пидорас залупа гандон шлюха сука"
+).split()
+_ENGLISH_PROFANE = (
+    "fuck fucking fucked fucker motherfucker shit shitty bullshit bitch bitches asshole cunt "
+    "bastard dickhead wanker twat slut whore"
+).split()
+_TLDS = ("ru", "com", "org", "net", "рф", "io", "info", "su")
+_NAMES = ("gorod", "vk", "example", "mysite", "petition", "sale", "akcia", "novosti", "yakutsk")
+
+
+def _inflections(lemma: str) -> list[str]:
+    from ml.text import morph
+
+    parses = morph().parse(lemma)
+    forms = {lemma}
+    for parse in parses[:1]:
+        forms.update(form.word for form in parse.lexeme)
+    return sorted(forms)
+
+
+def _screening_positives(rng: random.Random, clean: Sequence[str]) -> dict[str, list[str]]:
+    """Real clean texts with one violation inserted at a random word boundary."""
+
+    def insert(item: str) -> str:
+        words = rng.choice(clean).split()
+        position = rng.randint(0, len(words))
+        return " ".join([*words[:position], item, *words[position:]])
+
+    obscene = [form for seed in _OBSCENE_SEEDS for form in _inflections(seed)]
+    obscene += _ENGLISH_PROFANE
+    links = []
+    for _ in range(300):
+        name = rng.choice(_NAMES) + rng.choice(("", "-info", "24", "spb"))
+        domain = f"{name}.{rng.choice(_TLDS)}"
+        links.append(
+            rng.choice(
+                (
+                    f"https://{domain}/page{rng.randint(1, 99)}",
+                    f"http://www.{domain}",
+                    f"www.{domain}",
+                    domain,
+                    f"{domain}/join",
+                    f"t.me/{name}",
+                )
+            )
+        )
+    emails = [
+        f"{rng.choice(('ivan', 'maria.k', 'info', 'sale_22'))}@{rng.choice(_NAMES)}.{rng.choice(_TLDS[:4])}"
+        for _ in range(200)
+    ]
+    phones = []
+    for _ in range(300):
+        digits = [str(rng.randint(0, 9)) for _ in range(7)]
+        area = str(rng.choice((812, 495, 914, 999, 4112, 800)))[:3]
+        local = "".join(digits)
+        phones.append(
+            rng.choice(
+                (
+                    f"+7 ({area}) {local[:3]}-{local[3:5]}-{local[5:]}",
+                    f"8{area}{local}",
+                    f"8-{area}-{local[:3]}-{local[3:5]}-{local[5:]}",
+                    f"+7{area}{local}",
+                    f"{local[:3]}-{local[3:5]}-{local[5:]}",
+                    f"+44 20 {local[:4]} {local[4:]}{rng.randint(0, 9)}",
+                )
+            )
+        )
+    return {
+        "obscenity": [insert(item) for item in obscene],
+        "link": [insert(item) for item in links],
+        "email": [insert(item) for item in emails],
+        "phone": [insert(item) for item in phones],
+    }
+
+
+def _real_texts(data: Path) -> list[str]:
+    texts: list[str] = []
+    for name in ("ru-appeals/labelled.jsonl", "ru-appeals/corpus.jsonl"):
+        if (data / name).exists():
+            texts += [str(row["text"]) for row in _read_jsonl(data / name)]
+    if (data / "polis").is_dir():
+        texts += [text for text, _ in _polis_comments(data / "polis", include_rejected=True)]
+    for name in ("paraphrase/ru.jsonl", "paraphrase/en.jsonl"):
+        if (data / name).exists():
+            rows = _read_jsonl(data / name)
+            texts += sorted({row["text_1"] for row in rows} | {row["text_2"] for row in rows})
+    return texts
+
+
+def evaluate_screening(args: argparse.Namespace) -> dict[str, Any]:
+    rng = random.Random(0)
+    real = _real_texts(Path(args.data))
+    if not real:
+        raise SystemExit(f"no texts under {args.data}")
+    flagged: dict[str, list[str]] = {reason: [] for reason in REASONS}
+    timings: list[float] = []
+    for text in real:
+        started = time.perf_counter()
+        reasons = screen(text)
+        timings.append(time.perf_counter() - started)
+        for reason in reasons:
+            flagged[reason].append(text)
+    clean = [text for text in real if not screen(text) and len(text) < 400]
+    positives = _screening_positives(rng, clean)
+    recall = {}
+    for reason, texts in positives.items():
+        caught = [text for text in texts if reason in screen(text)]
+        recall[reason] = {"positives": len(texts), "recall": round(len(caught) / len(texts), 4)}
+        if args.show:
+            missed = [text for text in texts if reason not in screen(text)]
+            for text in missed:
+                print(f"MISSED {reason}: {text[:160]}", file=sys.stderr)
+    if args.show:
+        for reason, texts in flagged.items():
+            for text in texts:
+                print(f"FLAGGED {reason}: {text[:200]}", file=sys.stderr)
+    ms = np.array(timings) * 1000
+    return {
+        "real_texts": len(real),
+        "real_texts_flagged": {reason: len(texts) for reason, texts in flagged.items()},
+        "synthetic_positives": recall,
+        "milliseconds_p50": round(float(np.percentile(ms, 50)), 3),
+        "milliseconds_p99": round(float(np.percentile(ms, 99)), 3),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ml.evaluate", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    clustering = commands.add_parser("clustering", help="ARI / NMI of group suggestions")
+    source = clustering.add_mutually_exclusive_group(required=True)
+    source.add_argument("--input", help="JSONL file, one CSV, or a folder of Polis conversations")
+    source.add_argument("--polis", help="folder of Polis conversations (each with comments.csv)")
+    clustering.add_argument("--text-field", default="text")
+    clustering.add_argument("--label-field", default="label")
+    clustering.add_argument("--also-label", action="append", default=[], help="another label")
+    clustering.add_argument("--include-rejected", action="store_true")
+    clustering.add_argument("--encoder", help="VECHE_EMBEDDING_MODEL value to use instead")
+    clustering.add_argument(
+        "--groups", type=int, help="diagnostic only: force the number of groups (not the default)"
+    )
+    duplicates = commands.add_parser("duplicates", help="ROC-AUC, recall@k of paraphrase pairs")
+    duplicates.add_argument("--input", required=True)
+    duplicates.add_argument("--encoder", help="VECHE_EMBEDDING_MODEL value to use instead")
+    screening = commands.add_parser("screening", help="recall and real-text flags of screening")
+    screening.add_argument("--data", default="../shared/data")
+    screening.add_argument("--show", action="store_true", help="print flagged and missed texts")
+    args = parser.parse_args(argv)
+    if args.command == "clustering":
+        result = evaluate_clustering(args)
+    elif args.command == "duplicates":
+        result = evaluate_duplicates(args)
+    else:
+        result = evaluate_screening(args)
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

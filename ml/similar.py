@@ -1,0 +1,74 @@
+"""Similar ideas: cosine top-k over a matrix of stored unit vectors, and the duplicate flag.
+
+API:
+
+- ``top_k(query: np.ndarray, matrix: np.ndarray, k: int) -> list[tuple[int, float]]`` — the
+  ``k`` rows of ``matrix`` most similar to ``query`` as ``(row index, cosine)``, best first.
+  Both sides must be L2-normalised (every ``Encoder`` returns such vectors), so the cosine is a
+  dot product. ``argpartition`` keeps it linear: 20,000 × 768 float32 rows take ~3 ms.
+- ``duplicate_threshold(encoder_name: str) -> float`` — the cosine above which an idea is
+  flagged as a possible duplicate, per encoder (cosines of different models live on different
+  scales). Unknown models fall back to ``DUPLICATE_THRESHOLD``.
+- ``DUPLICATE_THRESHOLD`` — the threshold of the default encoder.
+- ``is_duplicate(score: float, encoder_name: str) -> bool``.
+
+How the thresholds were calibrated (``docs/ml.md``): USE v3's 0.80 is the cosine at which
+precision for "strict paraphrase" reaches 0.9 on the Russian paraphrase dev set, where the
+non-paraphrases are headlines about the same story and so the hardest negatives (recall there
+is 0.63; random pairs of sentences pass it 0.02 % of the time). A flag only puts a hint in front
+of the resident ("support this one instead?"), so precision matters more than recall. MiniLM's
+0.90 is its precision-0.9 point on the English set (it is not meant for Russian); e5's 0.955
+its point on the Russian set (e5 cosines run high: unrelated texts score ~0.8); the lexical
+channel's 0.60 is a rough setting for tests and tiny hosts; a deployment that configures another model should calibrate its own with
+``python -m ml.evaluate duplicates --input … --encoder …`` (the command prints the cosine at
+0.9 precision).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+# Keys are the prefixes of ``Encoder.name``; the first that matches wins.
+_THRESHOLDS: tuple[tuple[str, float], ...] = (
+    ("use-m3-", 0.80),
+    ("st-all-MiniLM-L6-v2", 0.90),
+    ("e5-small-q4-", 0.955),
+    ("lex", 0.60),
+)
+DUPLICATE_THRESHOLD = _THRESHOLDS[0][1]
+
+
+def duplicate_threshold(encoder_name: str) -> float:
+    """The calibrated "possible duplicate" cosine for vectors made by ``encoder_name``."""
+    for prefix, threshold in _THRESHOLDS:
+        if encoder_name.startswith(prefix):
+            return threshold
+    return DUPLICATE_THRESHOLD
+
+
+def is_duplicate(score: float, encoder_name: str) -> bool:
+    return score >= duplicate_threshold(encoder_name)
+
+
+def top_k(
+    query: NDArray[np.floating], matrix: NDArray[np.floating], k: int
+) -> list[tuple[int, float]]:
+    """Indices and cosines of the ``k`` rows of ``matrix`` nearest to ``query``, best first.
+
+    ``matrix`` may be empty; ``k`` larger than the number of rows returns them all. Rows and
+    query are assumed L2-normalised; a query of another dimension is a programming error.
+    """
+    rows = matrix.shape[0] if matrix.ndim == 2 else 0
+    if rows == 0 or k <= 0:
+        return []
+    if matrix.shape[1] != query.shape[-1]:
+        raise ValueError(f"query has {query.shape[-1]} dimensions, matrix {matrix.shape[1]}")
+    scores = matrix @ query.reshape(-1).astype(matrix.dtype, copy=False)
+    if k < rows:
+        candidates = np.argpartition(-scores, k - 1)[:k]
+    else:
+        candidates = np.arange(rows)
+    # Stable order: equal scores keep the older (lower) index first.
+    order = candidates[np.lexsort((candidates, -scores[candidates]))]
+    return [(int(index), float(scores[index])) for index in order]

@@ -1,0 +1,228 @@
+"""The moderator console: stage, timer, moderation queue, merges, the grouping board.
+
+Every action is a small form posted here (htmx or plain); each view checks the
+moderator, calls the one domain operation and answers with a status line. The
+board itself refreshes from the live stream, so every console stays in step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from ideas import operations, tallies
+from ideas.errors import DomainError, InvalidInput, NotFound
+from ideas.models import CaseSession, Group, HideReason, Idea, IdeaStatus, ModerationAction, Stage
+from pages import access
+from pages.forms import TimerForm
+
+
+def _session(request: HttpRequest, session_id: int) -> tuple[CaseSession, HttpResponse | None]:
+    session = get_object_or_404(CaseSession.objects.select_related("forum"), pk=session_id)
+    return session, access.moderator_refusal(request, session)
+
+
+def console_context(session: CaseSession) -> dict[str, Any]:
+    ideas = list(
+        Idea.objects.filter(session=session).select_related("author", "group", "merged_into").order_by("-created_at", "-id")
+    )
+    totals = tallies.idea_tallies(session)
+    method = session.voting_method
+    for idea in ideas:
+        idea.counts = totals.get(idea.pk, tallies.Tally()).as_dict(method)  # type: ignore[attr-defined]
+    published = [idea for idea in ideas if idea.status == IdeaStatus.PUBLISHED]
+    groups = list(Group.objects.filter(session=session).order_by("order", "id"))
+    members: dict[int | None, list[Idea]] = {}
+    for idea in published:
+        members.setdefault(idea.group_id, []).append(idea)
+    board = [(group, members.get(group.pk, [])) for group in groups]
+    current = session.current_stage
+    stages = [(stage, stage.label, current.may_move_to(stage)) for stage in Stage.order()]
+    return {
+        "session": session,
+        "method": method,
+        "stages": stages,
+        "queue": [idea for idea in ideas if idea.status == IdeaStatus.PENDING],
+        "published": published,
+        "hidden": [idea for idea in ideas if idea.status == IdeaStatus.HIDDEN],
+        "merged": [idea for idea in ideas if idea.status == IdeaStatus.MERGED],
+        "groups": groups,
+        "board": board,
+        "ungrouped": members.get(None, []),
+        "hide_reasons": HideReason.choices,
+        "participants_count": session.participants.aggregate(n=Count("id"))["n"],
+        "timer_form": TimerForm(),
+        "recent_actions": list(
+            ModerationAction.objects.filter(session=session).select_related("actor", "idea").order_by("-created_at", "-id")[:8]
+        ),
+        "grouping_allowed": current.allows_grouping(),
+        "moderation_allowed": current.allows_moderation(),
+    }
+
+
+@require_GET
+def console(request: HttpRequest, session_id: int) -> HttpResponse:
+    session, refusal = _session(request, session_id)
+    if refusal:
+        return refusal
+    return render(request, "pages/console.html", console_context(session))
+
+
+@require_GET
+def console_live(request: HttpRequest, session_id: int) -> HttpResponse:
+    session, refusal = _session(request, session_id)
+    if refusal:
+        return HttpResponse(status=403)
+    return render(request, "pages/_console_live.html", console_context(session))
+
+
+# --- actions ------------------------------------------------------------------------------------
+
+
+def _int(request: HttpRequest, name: str) -> int:
+    raw = request.POST.get(name, "").strip().lstrip("#№")
+    if not raw.isdigit():
+        raise InvalidInput(_("Give a number."), fields={name: [_("Give a number.")]})
+    return int(raw)
+
+
+def _idea(session: CaseSession, request: HttpRequest, name: str = "idea") -> Idea:
+    idea = Idea.objects.select_related("session").filter(session=session, pk=_int(request, name)).first()
+    if idea is None:
+        raise NotFound(_("No such idea in this session."))
+    return idea
+
+
+def _group(session: CaseSession, request: HttpRequest, name: str = "group") -> Group:
+    group = Group.objects.select_related("session").filter(session=session, pk=_int(request, name)).first()
+    if group is None:
+        raise NotFound(_("No such group in this session."))
+    return group
+
+
+def _stage(request: HttpRequest, session: CaseSession) -> str:
+    operations.session_set_stage(session=session, actor=request.user, stage=request.POST.get("stage", ""))
+    session.refresh_from_db()
+    return _("Stage: %(stage)s.") % {"stage": session.get_stage_display()}
+
+
+def _timer(request: HttpRequest, session: CaseSession) -> str:
+    if request.POST.get("clear"):
+        operations.session_set_timer(session=session, actor=request.user, seconds=None)
+        return _("Timer cleared.")
+    form = TimerForm(request.POST)
+    if not form.is_valid():
+        raise InvalidInput(_("Give the timer in minutes, from 1 to 1440."))
+    minutes = form.cleaned_data["minutes"]
+    operations.session_set_timer(session=session, actor=request.user, seconds=minutes * 60)
+    return _("Timer started: %(minutes)d min.") % {"minutes": minutes}
+
+
+def _approve(request: HttpRequest, session: CaseSession) -> str:
+    idea = _idea(session, request)
+    operations.idea_moderate(idea=idea, actor=request.user, status=IdeaStatus.PUBLISHED)
+    return _("Idea %(number)d is published.") % {"number": idea.pk}
+
+
+def _hide(request: HttpRequest, session: CaseSession) -> str:
+    idea = _idea(session, request)
+    operations.idea_moderate(
+        idea=idea,
+        actor=request.user,
+        status=IdeaStatus.HIDDEN,
+        reason=request.POST.get("reason", ""),
+        note=request.POST.get("note", ""),
+    )
+    return _("Idea %(number)d is hidden.") % {"number": idea.pk}
+
+
+def _merge(request: HttpRequest, session: CaseSession) -> str:
+    duplicate = _idea(session, request)
+    target = _idea(session, request, "into")
+    operations.idea_merge(duplicate=duplicate, target=target, actor=request.user)
+    return _("Idea %(duplicate)d is merged into idea %(target)d; its votes moved along.") % {
+        "duplicate": duplicate.pk,
+        "target": target.pk,
+    }
+
+
+def _unmerge(request: HttpRequest, session: CaseSession) -> str:
+    idea = _idea(session, request)
+    operations.idea_unmerge(duplicate=idea, actor=request.user)
+    return _("Idea %(number)d is separate again.") % {"number": idea.pk}
+
+
+def _group_create(request: HttpRequest, session: CaseSession) -> str:
+    group = operations.group_create(session=session, actor=request.user, title=request.POST.get("title", ""))
+    return _("Group “%(title)s” created.") % {"title": group.title}
+
+
+def _group_rename(request: HttpRequest, session: CaseSession) -> str:
+    group = operations.group_update(group=_group(session, request), actor=request.user, title=request.POST.get("title", ""))
+    return _("Group renamed to “%(title)s”.") % {"title": group.title}
+
+
+def _group_merge(request: HttpRequest, session: CaseSession) -> str:
+    group = _group(session, request)
+    into = operations.group_merge(group=group, into=_group(session, request, "into"), actor=request.user)
+    return _("Group “%(group)s” merged into “%(into)s”.") % {"group": group.title, "into": into.title}
+
+
+def _group_delete(request: HttpRequest, session: CaseSession) -> str:
+    group = _group(session, request)
+    operations.group_delete(group=group, actor=request.user)
+    return _("Group “%(title)s” deleted; its ideas are ungrouped.") % {"title": group.title}
+
+
+def _idea_group(request: HttpRequest, session: CaseSession) -> str:
+    idea = _idea(session, request)
+    group = _group(session, request) if request.POST.get("group") else None
+    operations.idea_set_group(session=session, actor=request.user, idea_ids=[idea.pk], group=group)
+    if group is None:
+        return _("Idea %(number)d is ungrouped.") % {"number": idea.pk}
+    return _("Idea %(number)d moved to “%(title)s”.") % {"number": idea.pk, "title": group.title}
+
+
+ACTIONS: dict[str, Callable[[HttpRequest, CaseSession], str]] = {
+    "stage": _stage,
+    "timer": _timer,
+    "approve": _approve,
+    "hide": _hide,
+    "merge": _merge,
+    "unmerge": _unmerge,
+    "group-create": _group_create,
+    "group-rename": _group_rename,
+    "group-merge": _group_merge,
+    "group-delete": _group_delete,
+    "idea-group": _idea_group,
+}
+
+
+@require_POST
+def act(request: HttpRequest, session_id: int, action: str) -> HttpResponse:
+    session, refusal = _session(request, session_id)
+    if refusal:
+        return refusal
+    handler = ACTIONS.get(action)
+    if handler is None:
+        return HttpResponse(status=404)
+    try:
+        message, ok = handler(request, session), True
+    except DomainError as error:
+        message, ok = str(error.message), False
+    if not request.htmx:
+        (messages.success if ok else messages.error)(request, message)
+        return redirect("pages:moderate", session_id=session.pk)
+    # 200 even for a refused action: htmx swaps only successful answers, and the
+    # moderator must read why (wrong stage, bad input) in the status line.
+    response = render(request, "pages/_console_status.html", {"message": message, "ok": ok})
+    if ok:
+        response["HX-Trigger"] = "veche-refresh"
+    return response

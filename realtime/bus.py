@@ -1,0 +1,472 @@
+"""The live bus: per-session sequence numbers, dirty tallies, presence, and fan-in of events.
+
+Two implementations share one shape:
+
+- `LocalBroker` (embedded default, one process, no Redis): a thread-safe in-process
+  object. Sync code (a request thread after commit) and the event loop both use it.
+- Redis (`REDIS_URL`): every process keeps ONE pattern subscription and hands each
+  message to its own sockets (`RedisBus`); sync code publishes with `RedisPublisher`.
+
+Wire format of a bus message: ``"<seq>\\n<envelope JSON>"``, where the envelope is
+``{"k": kind, "v": [[audience, body], ...]}``. The sequence number is taken and the
+message published in one Lua script, so the publish order equals the seq order in
+every process (two publishers can never deliver 8 before 7).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from django.conf import settings
+
+logger = logging.getLogger("veche.realtime")
+
+# Called by a bus for every message: (session_id, seq, envelope JSON).
+MessageHandler = Callable[[int, int, str], None]
+# Called after the bus lost messages (Redis reconnected): every client must resync.
+ResetHandler = Callable[[], None]
+
+SEQ_TTL_SECONDS = 7 * 24 * 3600
+PRESENCE_STALE_MS = 5000
+
+
+@dataclass(frozen=True)
+class LiveConfig:
+    redis_url: str | None
+    prefix: str
+
+
+def live_config() -> LiveConfig:
+    """Read the transport from CHANNEL_LAYERS, so tests and deployments switch it in one place."""
+    layer = settings.CHANNEL_LAYERS.get("default", {})
+    backend = str(layer.get("BACKEND", ""))
+    config = layer.get("CONFIG", {}) or {}
+    if backend.startswith("channels_redis"):
+        host = (config.get("hosts") or ["redis://127.0.0.1:6379/0"])[0]
+        if isinstance(host, dict):
+            host = host.get("address", "redis://127.0.0.1:6379/0")
+        if isinstance(host, list | tuple):
+            host = f"redis://{host[0]}:{host[1]}/0"
+        return LiveConfig(redis_url=str(host), prefix=str(config.get("prefix", "asgi")))
+    return LiveConfig(redis_url=None, prefix="local")
+
+
+@dataclass
+class TickWork:
+    """What one tick of a session must publish: the ideas whose votes changed, the new online count."""
+
+    dirty: list[int]
+    presence: int | None
+    lease: str
+
+
+class Bus(Protocol):
+    hub_id: str
+
+    async def start(self, on_message: MessageHandler, on_reset: ResetHandler) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def current_seq(self, session_id: int) -> int: ...
+
+    async def tick(self, session_id: int, local_online: int, tick_ms: int) -> TickWork | None: ...
+
+    async def publish(self, session_id: int, envelope: str, lease: str | None = None) -> int | None: ...
+
+    async def mark_dirty(self, session_id: int, idea_ids: list[int]) -> None: ...
+
+    async def leave(self, session_id: int) -> None: ...
+
+
+# --- embedded: one process, no Redis ---------------------------------------------------------
+
+
+class LocalBroker:
+    """The in-process stand-in for Redis: counters, dirty sets, leases, presence, subscribers."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seq: dict[int, int] = {}
+        self._dirty: dict[int, set[int]] = {}
+        self._lease_until: dict[int, float] = {}
+        self._presence: dict[int, dict[str, int]] = {}
+        self._presence_last: dict[int, int] = {}
+        self._subscribers: dict[str, tuple[asyncio.AbstractEventLoop, MessageHandler]] = {}
+
+    def subscribe(self, hub_id: str, loop: asyncio.AbstractEventLoop, handler: MessageHandler) -> None:
+        with self._lock:
+            self._subscribers[hub_id] = (loop, handler)
+
+    def unsubscribe(self, hub_id: str) -> None:
+        with self._lock:
+            self._subscribers.pop(hub_id, None)
+            for counts in self._presence.values():
+                counts.pop(hub_id, None)
+
+    def current_seq(self, session_id: int) -> int:
+        with self._lock:
+            return self._seq.get(session_id, 0)
+
+    def publish(self, session_id: int, envelope: str) -> int:
+        # Taking the number and queueing the delivery under one lock keeps delivery in seq order;
+        # call_soon_threadsafe is FIFO per loop.
+        with self._lock:
+            seq = self._seq.get(session_id, 0) + 1
+            self._seq[session_id] = seq
+            dead = []
+            for hub_id, (loop, handler) in self._subscribers.items():
+                try:
+                    loop.call_soon_threadsafe(handler, session_id, seq, envelope)
+                except RuntimeError:  # that loop is closed (a finished test, a stopped server)
+                    dead.append(hub_id)
+            for hub_id in dead:
+                del self._subscribers[hub_id]
+        return seq
+
+    def mark_dirty(self, session_id: int, idea_ids: list[int]) -> None:
+        with self._lock:
+            self._dirty.setdefault(session_id, set()).update(idea_ids)
+
+    def tick(self, session_id: int, hub_id: str, local_online: int, tick_ms: int) -> TickWork | None:
+        now = time.monotonic()
+        with self._lock:
+            self._presence.setdefault(session_id, {})[hub_id] = local_online
+            if self._lease_until.get(session_id, 0.0) > now:
+                return None
+            self._lease_until[session_id] = now + tick_ms / 1000
+            dirty = sorted(self._dirty.pop(session_id, set()))
+            total = sum(self._presence[session_id].values())
+            presence = None
+            if self._presence_last.get(session_id) != total:
+                self._presence_last[session_id] = total
+                presence = total
+        return TickWork(dirty=dirty, presence=presence, lease="local")
+
+    def leave(self, session_id: int, hub_id: str) -> None:
+        with self._lock:
+            self._presence.get(session_id, {}).pop(hub_id, None)
+
+
+_broker = LocalBroker()
+
+
+def local_broker() -> LocalBroker:
+    return _broker
+
+
+class LocalBus:
+    def __init__(self) -> None:
+        self.hub_id = uuid.uuid4().hex[:12]
+        self._broker = local_broker()
+
+    async def start(self, on_message: MessageHandler, on_reset: ResetHandler) -> None:
+        self._broker.subscribe(self.hub_id, asyncio.get_running_loop(), on_message)
+
+    async def close(self) -> None:
+        self._broker.unsubscribe(self.hub_id)
+
+    async def current_seq(self, session_id: int) -> int:
+        return self._broker.current_seq(session_id)
+
+    async def tick(self, session_id: int, local_online: int, tick_ms: int) -> TickWork | None:
+        return self._broker.tick(session_id, self.hub_id, local_online, tick_ms)
+
+    async def publish(self, session_id: int, envelope: str, lease: str | None = None) -> int | None:
+        return self._broker.publish(session_id, envelope)
+
+    async def mark_dirty(self, session_id: int, idea_ids: list[int]) -> None:
+        self._broker.mark_dirty(session_id, idea_ids)
+
+    async def leave(self, session_id: int) -> None:
+        self._broker.leave(session_id, self.hub_id)
+
+
+# --- Redis: several processes ----------------------------------------------------------------
+
+# KEYS: seq, channel, lease. ARGV: envelope, lease token ("" = no lease needed), seq ttl.
+PUBLISH_LUA = """
+if ARGV[2] ~= '' and redis.call('GET', KEYS[3]) ~= ARGV[2] then
+  return -1
+end
+local seq = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('PUBLISH', KEYS[2], seq .. '\\n' .. ARGV[1])
+return seq
+"""
+
+# KEYS: lease, dirty, online hash, last published presence.
+# ARGV: lease token, tick ms, hub id, local online count, stale ms.
+# Everyone reports its own online count; only the holder of the tick lease takes the
+# dirty ideas and the presence total, so a session gets at most one tally per tick
+# across all processes. Publishing checks the lease again (PUBLISH_LUA), so a tally
+# computed too slowly is never published after a newer one.
+TICK_LUA = """
+local now = redis.call('TIME')
+local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+redis.call('HSET', KEYS[3], ARGV[3], ARGV[4] .. ':' .. now_ms)
+redis.call('PEXPIRE', KEYS[3], 3600000)
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return false
+end
+local dirty = redis.call('SMEMBERS', KEYS[2])
+if #dirty > 0 then redis.call('DEL', KEYS[2]) end
+local total = 0
+local entries = redis.call('HGETALL', KEYS[3])
+for i = 1, #entries, 2 do
+  local value = entries[i + 1]
+  local sep = string.find(value, ':', 1, true)
+  local count = tonumber(string.sub(value, 1, sep - 1))
+  local seen = tonumber(string.sub(value, sep + 1))
+  if now_ms - seen > tonumber(ARGV[5]) then
+    redis.call('HDEL', KEYS[3], entries[i])
+  else
+    total = total + count
+  end
+end
+local presence = -1
+if redis.call('GET', KEYS[4]) ~= tostring(total) then
+  redis.call('SET', KEYS[4], total, 'EX', 3600)
+  presence = total
+end
+return {presence, dirty}
+"""
+
+
+class RedisKeys:
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+
+    def seq(self, session_id: int) -> str:
+        return f"{self.prefix}:live:{session_id}:seq"
+
+    def dirty(self, session_id: int) -> str:
+        return f"{self.prefix}:live:{session_id}:dirty"
+
+    def lease(self, session_id: int) -> str:
+        return f"{self.prefix}:live:{session_id}:lease"
+
+    def online(self, session_id: int) -> str:
+        return f"{self.prefix}:live:{session_id}:online"
+
+    def presence(self, session_id: int) -> str:
+        return f"{self.prefix}:live:{session_id}:presence"
+
+    def channel(self, session_id: int) -> str:
+        return f"{self.prefix}:livech:{session_id}"
+
+    def channel_pattern(self) -> str:
+        return f"{self.prefix}:livech:*"
+
+    def session_of_channel(self, channel: str) -> int:
+        return int(channel.rsplit(":", 1)[1])
+
+
+class RedisBus:
+    """One process's side of Redis: one pattern subscription, a small command client."""
+
+    def __init__(self, url: str, prefix: str) -> None:
+        import redis.asyncio as aioredis
+
+        self.hub_id = uuid.uuid4().hex[:12]
+        self.keys = RedisKeys(prefix)
+        self._url = url
+        self._client = aioredis.Redis.from_url(
+            url, socket_timeout=1.0, socket_connect_timeout=1.0, health_check_interval=5
+        )
+        self._publish = self._client.register_script(PUBLISH_LUA)
+        self._tick = self._client.register_script(TICK_LUA)
+        self._reader: asyncio.Task[None] | None = None
+        self._subscribed = asyncio.Event()
+        self._tokens = itertools.count()
+
+    async def start(self, on_message: MessageHandler, on_reset: ResetHandler) -> None:
+        self._reader = asyncio.create_task(self._read_forever(on_message, on_reset), name="veche-live-redis")
+        # Wait (briefly) until subscribed, so a snapshot's seq never precedes our subscription.
+        # If Redis is down we go on without: snapshots come from the database, and the
+        # reader resyncs every client once Redis is back.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._subscribed.wait(), timeout=2.0)
+
+    async def _read_forever(self, on_message: MessageHandler, on_reset: ResetHandler) -> None:
+        import redis.asyncio as aioredis
+
+        delay = 0.05
+        first = True
+        while True:
+            connection = aioredis.Redis.from_url(
+                self._url, socket_connect_timeout=1.0, health_check_interval=2
+            )
+            pubsub = connection.pubsub()
+            try:
+                await pubsub.psubscribe(self.keys.channel_pattern())
+                # The subscription is confirmed once its reply is read.
+                while True:
+                    reply = await pubsub.get_message(ignore_subscribe_messages=False, timeout=1.0)
+                    if reply and reply.get("type") == "psubscribe":
+                        break
+                self._subscribed.set()
+                delay = 0.05
+                if not first:
+                    logger.warning("live bus: Redis is back, resyncing every client")
+                    on_reset()
+                first = False
+                while True:
+                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=2.0)
+                    if message is None:
+                        # Idle: make sure the connection is alive (a silent outage looks idle).
+                        await pubsub.ping()
+                        continue
+                    if message.get("type") != "pmessage":
+                        continue
+                    channel = message["channel"].decode()
+                    data = message["data"].decode("utf-8")
+                    seq_text, _, envelope = data.partition("\n")
+                    on_message(self.keys.session_of_channel(channel), int(seq_text), envelope)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self._subscribed.clear()
+                if not first:
+                    logger.warning("live bus: lost Redis; retrying in %.2fs", delay, exc_info=True)
+                first = False
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+                with contextlib.suppress(Exception):
+                    await connection.aclose()
+
+    async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._reader
+        with contextlib.suppress(Exception):
+            await self._client.aclose()
+
+    async def current_seq(self, session_id: int) -> int:
+        value = await self._client.get(self.keys.seq(session_id))
+        return int(value or 0)
+
+    async def tick(self, session_id: int, local_online: int, tick_ms: int) -> TickWork | None:
+        token = f"{self.hub_id}:{next(self._tokens)}"
+        keys = self.keys
+        result = await self._tick(
+            keys=[keys.lease(session_id), keys.dirty(session_id), keys.online(session_id), keys.presence(session_id)],
+            args=[token, tick_ms, self.hub_id, local_online, PRESENCE_STALE_MS],
+        )
+        if not result:
+            return None
+        presence, dirty = result
+        presence = int(presence)
+        return TickWork(
+            dirty=sorted(int(i) for i in dirty), presence=None if presence < 0 else presence, lease=token
+        )
+
+    async def publish(self, session_id: int, envelope: str, lease: str | None = None) -> int | None:
+        keys = self.keys
+        seq = int(
+            await self._publish(
+                keys=[keys.seq(session_id), keys.channel(session_id), keys.lease(session_id)],
+                args=[envelope, lease or "", SEQ_TTL_SECONDS],
+            )
+        )
+        return None if seq < 0 else seq
+
+    async def mark_dirty(self, session_id: int, idea_ids: list[int]) -> None:
+        if idea_ids:
+            key = self.keys.dirty(session_id)
+            async with self._client.pipeline(transaction=False) as pipe:
+                pipe.sadd(key, *idea_ids)
+                pipe.expire(key, 3600)
+                await pipe.execute()
+
+    async def leave(self, session_id: int) -> None:
+        await self._client.hdel(self.keys.online(session_id), self.hub_id)
+
+
+class BusUnavailable(ConnectionError):
+    pass
+
+
+class RedisPublisher:
+    """Sync side: request threads publish events and mark dirty tallies after commit.
+
+    Short timeouts and a breaker: when Redis is away, a vote pays at most one short
+    timeout per second, then the stream is skipped (clients resync when it is back).
+    """
+
+    BREAK_SECONDS = 1.0
+
+    def __init__(self, url: str, prefix: str) -> None:
+        import redis
+
+        self.keys = RedisKeys(prefix)
+        self._client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self._publish = self._client.register_script(PUBLISH_LUA)
+        self._down_until = 0.0
+
+    def _available(self) -> bool:
+        return time.monotonic() >= self._down_until
+
+    def _broke(self) -> None:
+        self._down_until = time.monotonic() + self.BREAK_SECONDS
+
+    def publish(self, session_id: int, envelope: str) -> int | None:
+        if not self._available():
+            raise BusUnavailable("Redis failed less than a second ago")
+        keys = self.keys
+        try:
+            return int(
+                self._publish(
+                    keys=[keys.seq(session_id), keys.channel(session_id), keys.lease(session_id)],
+                    args=[envelope, "", SEQ_TTL_SECONDS],
+                )
+            )
+        except Exception:
+            self._broke()
+            raise
+
+    def mark_dirty(self, session_id: int, idea_ids: list[int]) -> None:
+        if not self._available():
+            raise BusUnavailable("Redis failed less than a second ago")
+        key = self.keys.dirty(session_id)
+        try:
+            with self._client.pipeline(transaction=False) as pipe:
+                pipe.sadd(key, *idea_ids)
+                pipe.expire(key, 3600)
+                pipe.execute()
+        except Exception:
+            self._broke()
+            raise
+
+
+_publishers: dict[tuple[str, str], RedisPublisher] = {}
+_publishers_lock = threading.Lock()
+
+
+def redis_publisher(config: LiveConfig) -> RedisPublisher:
+    assert config.redis_url is not None
+    key = (config.redis_url, config.prefix)
+    with _publishers_lock:
+        publisher = _publishers.get(key)
+        if publisher is None:
+            publisher = _publishers[key] = RedisPublisher(config.redis_url, config.prefix)
+    return publisher
+
+
+def make_bus(config: LiveConfig | None = None) -> Bus:
+    config = config or live_config()
+    if config.redis_url:
+        return RedisBus(config.redis_url, config.prefix)
+    return LocalBus()

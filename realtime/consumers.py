@@ -1,0 +1,296 @@
+"""The live session stream: `/ws/sessions/{id}/?token=…` (protocol in docs/realtime.md).
+
+The consumer validates, checks who asks, calls the domain operation, shapes the
+answer — nothing more. Fan-out to sockets is the hub's job (`realtime.hub`); the
+consumer does not use the channel layer at all (no per-socket subscription).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from ideas import operations
+from ideas.errors import DomainError
+from ideas.models import CaseSession, Participant, Stage
+from realtime.hub import Connection, Hub, current_hub, in_thread, message_text
+
+logger = logging.getLogger("veche.realtime")
+
+MAX_CLIENT_MESSAGE_BYTES = 4096
+
+# Close codes (4000–4999 are the application's): the client shows the message it got first.
+CLOSE_INVALID_TOKEN = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+
+
+@dataclass(frozen=True)
+class Access:
+    role: str | None  # "moderator" | "participant" | "viewer" | None (refused)
+    participant_id: int | None = None
+    close_code: int = 0
+    error_code: str = ""
+    message: str = ""
+
+
+def resolve_access(session_id: int, user: Any, participant: Participant | None, language: str) -> Access:
+    """Who may watch this session, and as whom (the REST API's visibility rules)."""
+    with translation.override(language):
+        session = CaseSession.objects.filter(pk=session_id).first()
+        if session is None:
+            return Access(None, close_code=CLOSE_NOT_FOUND, error_code="not_found", message=str(_("No such session.")))
+        if session.is_moderator(user):
+            return Access("moderator")
+        if participant is not None and participant.session_id == session.pk:
+            return Access("participant", participant_id=participant.pk)
+        if session.is_public and session.stage != Stage.DRAFT:
+            return Access("viewer")  # the big screen, or a participant of another session: read-only
+        return Access(
+            None,
+            close_code=CLOSE_FORBIDDEN,
+            error_code="forbidden",
+            message=str(_("This session is not public. Join it with its code to follow it live.")),
+        )
+
+
+def request_language(scope: dict[str, Any]) -> str:
+    """`?lang=` wins, then the handshake's Accept-Language, then the site default."""
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    candidates = list(query.get("lang", []))
+    for name, value in scope.get("headers", []):
+        if name == b"accept-language":
+            candidates += [code for code, _q in translation.trans_real.parse_accept_lang_header(value.decode("latin-1"))]
+    for code in candidates:
+        if code == "*":
+            continue
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return str(settings.LANGUAGE_CODE)
+
+
+class VoteBucket:
+    """The REST vote rate (`participant_vote`) per connection, as a token bucket."""
+
+    PERIODS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+    def __init__(self, rate: str) -> None:
+        count, _slash, period = rate.partition("/")
+        self.capacity = float(count)
+        self.per_second = self.capacity / self.PERIODS.get(period[:1], 60.0)
+        self.tokens = self.capacity
+        self.stamp = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.per_second)
+        self.stamp = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+def vote_rate() -> str:
+    rates = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {})
+    return str(rates.get("participant_vote") or "120/min")
+
+
+class SessionConsumer(AsyncWebsocketConsumer):
+    # No channel layer: a per-socket layer channel would cost a Redis subscription each.
+    channel_layer_alias = "__veche_live_has_no_channel_layer__"
+    hub: Hub | None = None  # tests pass their own (`as_asgi(hub=...)`); else the process's hub
+
+    connection: Connection | None = None
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels closes stale DB connections before every frame (a thread hop per ping);
+        # our database work runs in pool threads that do it themselves.
+        handler = getattr(self, message["type"].replace(".", "_"), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    # --- connect / disconnect
+
+    async def connect(self) -> None:
+        self.language = request_language(self.scope)
+        self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
+        if self.scope.get("token_invalid"):
+            with translation.override(self.language):
+                message = str(_("This token is not valid; join the session again."))
+            await self._refuse(CLOSE_INVALID_TOKEN, "invalid_token", message)
+            return
+        access = await in_thread(resolve_access)(
+            self.session_id, self.scope.get("user"), self.scope.get("participant"), self.language
+        )
+        if access.role is None:
+            await self._refuse(access.close_code, access.error_code, access.message)
+            return
+        await self.accept()
+        self.participant = self.scope.get("participant") if access.role == "participant" else None
+        self.votes = VoteBucket(vote_rate())
+        hub = self.hub or current_hub()
+        self.active_hub = hub
+        self.connection = Connection(
+            session_id=self.session_id,
+            role=access.role,
+            participant_id=access.participant_id,
+            send_text=self._send_text,
+            protocol=_daphne_protocol(self.base_send),
+        )
+        await hub.join(self.connection)
+
+    async def _refuse(self, close_code: int, error_code: str, message: str) -> None:
+        # Accept, say why, close: a browser cannot read a refused handshake's status.
+        await self.accept()
+        await self.send(text_data=message_text("error", 0, {"code": error_code, "message": message}))
+        await self.close(code=close_code)
+
+    async def disconnect(self, code: int) -> None:
+        if self.connection is not None:
+            await self.active_hub.leave(self.connection)
+
+    async def _send_text(self, text: str) -> None:
+        await self.send(text_data=text)
+
+    # --- client messages
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.connection is None:
+            return
+        if text_data is None or len(text_data) > MAX_CLIENT_MESSAGE_BYTES:
+            await self._error(None, "invalid", _("Send JSON text messages of at most 4 KB."))
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            content = None
+        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
+            await self._error(None, "invalid", _("Send a JSON object with a “type”."))
+            return
+        kind = content["type"]
+        if kind == "vote":
+            await self._vote(content)
+        elif kind == "resume":
+            await self._resume(content)
+        elif kind == "ping":
+            await self._reply("pong", {})
+        else:
+            await self._error(content.get("request_id"), "unknown_type", _("Unknown message type."))
+
+    async def _reply(self, kind: str, body: dict[str, Any]) -> None:
+        connection = self.connection
+        assert connection is not None
+        result = connection.write_text(message_text(kind, connection.sent_seq, body))
+        if result is not None:
+            await result
+
+    async def _error(self, request_id: Any, code: str, message: Any, *, status: int = 400, fields: Any = None) -> None:
+        with translation.override(self.language):
+            text = str(message)
+        body: dict[str, Any] = {"code": code, "status": status, "message": text}
+        if fields:
+            with translation.override(self.language):
+                body["fields"] = {key: [str(m) for m in value] for key, value in fields.items()}
+        if isinstance(request_id, str | int):
+            body["request_id"] = request_id
+        await self._reply("error", body)
+
+    async def _resume(self, content: dict[str, Any]) -> None:
+        """A fresh snapshot when anything happened after the client's seq (and this socket's snapshot)."""
+        connection = self.connection
+        assert connection is not None
+        seq = content.get("seq")
+        if isinstance(seq, bool) or not isinstance(seq, int):
+            await self._error(None, "invalid", _("Give the last “seq” you received."))
+            return
+        current = await self.active_hub.current_seq(self.session_id)
+        if seq == current or connection.snapshot_seq >= current:
+            return  # nothing missed; the stream goes on
+        await self.active_hub.send_snapshot(connection)
+
+    async def _vote(self, content: dict[str, Any]) -> None:
+        request_id = content.get("request_id")
+        if self.participant is None:
+            await self._error(
+                request_id, "forbidden", _("Only participants of this session can vote; join it first."), status=403
+            )
+            return
+        if not self.votes.take():
+            await self._error(request_id, "throttled", _("Too many votes at once. Wait a moment."), status=429)
+            return
+        if "idea" not in content or "value" not in content:
+            message = _("Send the idea and the value (null withdraws the vote).")
+            await self._error(request_id, "invalid", message)
+            return
+        outcome = await in_thread(_apply_vote)(
+            self.participant, content["idea"], content["value"], request_id, self.language
+        )
+        if "error" in outcome:
+            error = outcome["error"]
+            await self._error(request_id, error["code"], error["message"], status=error["status"], fields=error["fields"])
+            return
+        await self._reply("vote.ack", {"request_id": request_id, **outcome})
+
+
+def _apply_vote(participant: Participant, idea_id: Any, value: Any, request_id: Any, language: str) -> dict[str, Any]:
+    """The very same domain operation as `PUT/DELETE /api/v1/ideas/{id}/vote/`."""
+    with translation.override(language):
+        try:
+            if value is None:
+                outcome = operations.vote_withdraw(participant=participant, idea_id=idea_id, request_id=request_id)
+            else:
+                outcome = operations.vote_cast(
+                    participant=participant, idea_id=idea_id, value=value, request_id=request_id
+                )
+        except DomainError as error:
+            fields = {key: [str(m) for m in (v if isinstance(v, list) else [v])] for key, v in error.fields.items()}
+            return {
+                "error": {
+                    "code": error.code,
+                    "status": error.status_code,
+                    "message": str(error.message),
+                    "fields": fields or None,
+                }
+            }
+        except Exception:
+            logger.exception("live: vote failed")
+            return {
+                "error": {
+                    "code": "server_error",
+                    "status": 500,
+                    "message": str(_("The vote could not be saved. Try again.")),
+                    "fields": None,
+                }
+            }
+    return {
+        "idea": outcome.idea_id,
+        "value": outcome.value,
+        "changed": outcome.changed,
+        "duplicate_request": outcome.duplicate_request,
+        "dots_left": outcome.dots_left,
+    }
+
+
+def _daphne_protocol(send: Any) -> Any:
+    """Under daphne, `send` is `partial(server.handle_reply, protocol)`: the socket's protocol.
+
+    The hub writes to it directly (and reads its send buffer for backpressure); any other
+    server, and the test communicator, go through the plain ASGI `send`.
+    """
+    args = getattr(send, "args", None)
+    if args and type(args[0]).__module__.startswith("daphne"):
+        return args[0]
+    return None

@@ -1,0 +1,504 @@
+"""One hub per process (per event loop): the sockets of this process, grouped by session.
+
+Why not a Channels group per session: a group send costs every socket a trip through
+the channel layer (~250 µs of CPU each, measured), and the in-memory layer is
+quadratic in group size. Here each process holds ONE bus subscription; a message
+is decoded once, each audience variant is encoded once, and the same bytes are
+written to every socket of this process that may read them.
+
+Per connection there is a "latest state" slot: when a socket's send buffer backs
+up (a phone on a bad network), it is paused; further tallies are merged into one
+pending tally and other events wait in a short queue (overflow → a fresh
+snapshot). One slow phone never delays the others and never grows without bound.
+
+Per session, a ticker publishes one `tally` per tick (the lease makes that one
+per tick across all processes) with the ideas whose votes changed, and `presence`
+when the online count changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import json
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import close_old_connections
+
+from realtime import broadcast, events
+from realtime.broadcast import envelope
+from realtime.bus import Bus, make_bus
+
+logger = logging.getLogger("veche.realtime")
+
+# A paused socket is resumed below LOW bytes waiting; paused above HIGH.
+SEND_BUFFER_HIGH = 256 * 1024
+SEND_BUFFER_LOW = 32 * 1024
+PENDING_EVENTS_MAX = 200
+# Fan-out yields to the loop every so many sockets, so vote intake stays responsive.
+FAN_OUT_CHUNK = 200
+SNAPSHOT_CONCURRENCY = 8
+
+
+def in_thread(function: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    """Database work off the loop, in the shared pool (not the single thread_sensitive thread).
+
+    Connections are closed *inside* the call: Django keeps them context-local, and
+    Channels' `database_sync_to_async` closes them outside the context the work ran
+    in, so with the PostgreSQL pool every call would keep one connection checked out
+    (measured: the pool ran dry after ~20 calls).
+    """
+
+    @functools.wraps(function)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        close_old_connections()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+    return sync_to_async(run, thread_sensitive=False)
+
+
+class Prepared:
+    """One audience variant of one message, encoded once for every socket."""
+
+    __slots__ = ("body", "kind", "seq", "_text", "_data")
+
+    def __init__(self, kind: str, seq: int, body: dict[str, Any]) -> None:
+        self.kind = kind
+        self.seq = seq
+        self.body = body
+        self._text: str | None = None
+        self._data: bytes | None = None
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            rest = json.dumps(self.body, ensure_ascii=False, separators=(",", ":"))
+            head = f'{{"type":"{self.kind}","seq":{self.seq}'
+            self._text = head + ("}" if rest == "{}" else "," + rest[1:])
+        return self._text
+
+    @property
+    def data(self) -> bytes:
+        if self._data is None:
+            self._data = self.text.encode("utf-8")
+        return self._data
+
+
+def message_text(kind: str, seq: int, body: dict[str, Any]) -> str:
+    return Prepared(kind, seq, body).text
+
+
+class Connection:
+    """One socket as the hub sees it: who reads, and how to write to it."""
+
+    def __init__(
+        self,
+        *,
+        session_id: int,
+        role: str,
+        participant_id: int | None,
+        send_text: Callable[[str], Awaitable[None]],
+        protocol: Any = None,
+    ) -> None:
+        self.session_id = session_id
+        self.role = role  # "moderator" | "participant" | "viewer"
+        self.participant_id = participant_id
+        self.audience = (
+            events.MOD
+            if role == "moderator"
+            else events.participant_audience(participant_id)
+            if participant_id is not None
+            else events.ALL
+        )
+        self._send_text = send_text
+        self._protocol = protocol if _fast_path_usable(protocol) else None
+        self.closed = False
+        self.syncing = True  # between join and the snapshot: events are buffered
+        self.buffer: list[Prepared] = []
+        self.snapshot_seq = -1
+        self.sent_seq = 0  # seq of the last event written to this socket; replies carry it
+        self.paused = False
+        self.pending: deque[tuple[int, str]] = deque()
+        self.pending_tally: dict[str, Any] | None = None
+        self.pending_tally_seq = 0
+        self.needs_snapshot = False
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role == "moderator"
+
+    def pick(self, variants: dict[str, Prepared]) -> Prepared | None:
+        if self.audience == events.ALL:
+            return variants.get(events.ALL)
+        return variants.get(self.audience) or variants.get(events.ALL)
+
+    def backlog(self) -> int:
+        """Bytes written to this socket but not yet taken by the kernel (0 if unknown)."""
+        if self._protocol is None:
+            return 0
+        transport = getattr(self._protocol, "transport", None)
+        try:
+            return len(transport.dataBuffer) - transport.offset + transport._tempDataLen  # type: ignore[union-attr]
+        except Exception:
+            return 0
+
+    def write_text(self, text: str, data: bytes | None = None) -> Awaitable[None] | None:
+        """Write now; returns an awaitable only on the plain ASGI path (tests, other servers)."""
+        if self.closed:
+            return None
+        protocol = self._protocol
+        if protocol is not None:
+            # Under daphne: straight to autobahn, skipping the ASGI message dict and
+            # daphne's per-message checks. Compression is off (daphne never offers it).
+            if protocol.state != protocol.STATE_OPEN:
+                return None
+            protocol.sendMessage(data if data is not None else text.encode("utf-8"), False)
+            return None
+        return self._send_text(text)
+
+
+def _fast_path_usable(protocol: Any) -> bool:
+    return protocol is not None and hasattr(protocol, "sendMessage") and hasattr(protocol, "STATE_OPEN")
+
+
+class Room:
+    """This process's connections to one session."""
+
+    def __init__(self, session_id: int) -> None:
+        self.session_id = session_id
+        self.connections: set[Connection] = set()
+        self.last_seq = 0
+        self.online: int | None = None
+        self.results_public: bool | None = None
+        self.ticker: asyncio.Task[None] | None = None
+        # (moderator?, seq) → a future of (JSON fragment of the shared snapshot part, results visible?)
+        self.base_cache: dict[tuple[bool, int], asyncio.Future[tuple[str, bool]]] = {}
+
+
+class Hub:
+    def __init__(self, bus: Bus | None = None, *, tick_seconds: float | None = None) -> None:
+        self.bus: Bus = bus if bus is not None else make_bus()
+        self.tick_seconds = float(
+            tick_seconds if tick_seconds is not None else getattr(settings, "VECHE_TALLY_TICK_SECONDS", 0.25)
+        )
+        self.rooms: dict[int, Room] = {}
+        self.slow: set[Connection] = set()
+        self._queue: asyncio.Queue[tuple[int, int, str]] = asyncio.Queue()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._started: asyncio.Future[None] | None = None
+        self._snapshots = asyncio.Semaphore(SNAPSHOT_CONCURRENCY)
+        self.delivered = 0  # messages written to sockets (for benchmarks and tests)
+
+    # --- lifecycle
+
+    async def ensure_started(self) -> None:
+        if self._started is None:
+            self._started = asyncio.get_running_loop().create_future()
+            try:
+                await self.bus.start(self._on_bus_message, self._on_bus_reset)
+                self._tasks.append(asyncio.create_task(self._dispatch_forever(), name="veche-live-dispatch"))
+                self._tasks.append(asyncio.create_task(self._drain_forever(), name="veche-live-drain"))
+                self._started.set_result(None)
+            except BaseException as error:
+                self._started.set_exception(error)
+                self._started = None
+                raise
+        else:
+            await asyncio.shield(self._started)
+
+    async def close(self) -> None:
+        for room in self.rooms.values():
+            if room.ticker is not None:
+                room.ticker.cancel()
+        for task in self._tasks + [r.ticker for r in self.rooms.values() if r.ticker is not None]:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        await self.bus.close()
+
+    # --- connections
+
+    async def join(self, connection: Connection) -> None:
+        """Register (events buffer from now on), then send the snapshot."""
+        await self.ensure_started()
+        room = self.rooms.get(connection.session_id)
+        if room is None:
+            room = self.rooms[connection.session_id] = Room(connection.session_id)
+        room.connections.add(connection)
+        if room.ticker is None or room.ticker.done():
+            room.ticker = asyncio.create_task(self._tick_forever(room), name=f"veche-live-tick-{room.session_id}")
+        await self.send_snapshot(connection)
+
+    async def leave(self, connection: Connection) -> None:
+        connection.closed = True
+        self.slow.discard(connection)
+        room = self.rooms.get(connection.session_id)
+        if room is None:
+            return
+        room.connections.discard(connection)
+        if not room.connections:
+            del self.rooms[connection.session_id]
+            if room.ticker is not None:
+                room.ticker.cancel()
+            with contextlib.suppress(Exception):
+                await self.bus.leave(room.session_id)
+
+    def room_seq(self, session_id: int) -> int:
+        room = self.rooms.get(session_id)
+        return room.last_seq if room is not None else 0
+
+    async def current_seq(self, session_id: int) -> int:
+        try:
+            return await self.bus.current_seq(session_id)
+        except Exception:  # Redis away: what this process has seen is the best we know
+            return self.room_seq(session_id)
+
+    # --- snapshots
+
+    async def _base(self, room: Room, moderator: bool, seq: int) -> tuple[str, bool]:
+        key = (moderator, seq)
+        future = room.base_cache.get(key)
+        if future is None:
+            # Only the newest seq is worth keeping; concurrent joiners share one build.
+            for old in [k for k in room.base_cache if k[0] == moderator]:
+                del room.base_cache[old]
+            future = asyncio.get_running_loop().create_future()
+            room.base_cache[key] = future
+            try:
+                base = await in_thread(events.snapshot_base)(room.session_id, moderator=moderator)
+                if base is None:
+                    raise LookupError(room.session_id)
+                fragment = json.dumps(base, ensure_ascii=False, separators=(",", ":"))[1:-1]
+                future.set_result((fragment, bool(base["session"]["results_visible"])))
+            except BaseException as error:
+                room.base_cache.pop(key, None)
+                future.set_exception(error)
+                future.exception()  # retrieved: joiners who share it get it raised
+                raise
+        return await asyncio.shield(future)
+
+    async def send_snapshot(self, connection: Connection) -> None:
+        connection.syncing = True
+        connection.buffer = []
+        room = self.rooms.get(connection.session_id)
+        if room is None or connection.closed:
+            return
+        async with self._snapshots:
+            seq = await self.current_seq(room.session_id)
+            fragment, results_visible = await self._base(room, connection.is_moderator, seq)
+            if not connection.is_moderator:
+                room.results_public = results_visible
+            personal = ""
+            if connection.participant_id is not None and not connection.is_moderator:
+                own = await in_thread(events.snapshot_personal)(room.session_id, connection.participant_id)
+                personal = "," + json.dumps(own, ensure_ascii=False, separators=(",", ":"))[1:-1]
+        online = room.online if room.online is not None else len(room.connections)
+        text = f'{{"type":"snapshot","seq":{seq},{fragment},"online":{online}{personal}}}'
+        connection.snapshot_seq = seq
+        connection.sent_seq = seq
+        connection.paused = False
+        connection.pending.clear()
+        connection.pending_tally = None
+        connection.needs_snapshot = False
+        room.last_seq = max(room.last_seq, seq)
+        result = connection.write_text(text)
+        if result is not None:
+            await result
+        buffered, connection.buffer = connection.buffer, []
+        connection.syncing = False
+        for prepared in buffered:
+            result = self._deliver(connection, prepared)
+            if result is not None:
+                await result
+
+    def resync(self, connections: list[Connection]) -> None:
+        for connection in connections:
+            if not connection.closed:
+                asyncio.create_task(self._safe_snapshot(connection))
+
+    async def _safe_snapshot(self, connection: Connection) -> None:
+        try:
+            await self.send_snapshot(connection)
+        except Exception:
+            logger.warning("live: snapshot for a client of session %s failed", connection.session_id, exc_info=True)
+
+    # --- events from the bus
+
+    def _on_bus_message(self, session_id: int, seq: int, text: str) -> None:
+        self._queue.put_nowait((session_id, seq, text))
+
+    def _on_bus_reset(self) -> None:
+        """Messages may have been lost (Redis was away): every client gets a fresh snapshot."""
+        for room in list(self.rooms.values()):
+            self.resync(list(room.connections))
+
+    async def _dispatch_forever(self) -> None:
+        while True:
+            session_id, seq, text = await self._queue.get()
+            try:
+                await self._dispatch(session_id, seq, text)
+            except Exception:
+                logger.exception("live: could not dispatch message %s of session %s", seq, session_id)
+
+    async def _dispatch(self, session_id: int, seq: int, text: str) -> None:
+        room = self.rooms.get(session_id)
+        if room is None:
+            return
+        room.last_seq = max(room.last_seq, seq)
+        message = json.loads(text)
+        kind = message["k"]
+        variants = {audience: Prepared(kind, seq, body) for audience, body in message["v"]}
+        if kind == "presence":
+            room.online = int(message["v"][0][1]["online"])
+        sent = 0
+        for connection in list(room.connections):
+            prepared = connection.pick(variants)
+            if prepared is None:
+                continue
+            result = self._deliver(connection, prepared)
+            if result is not None:
+                await result
+            sent += 1
+            if sent % FAN_OUT_CHUNK == 0:
+                await asyncio.sleep(0)
+        if kind in ("stage", "session.updated"):
+            # Results became visible (or hidden) to participants: their view must be rebuilt.
+            visible = bool(message["v"][0][1]["session"]["results_visible"])
+            if room.results_public is not None and visible != room.results_public:
+                room.results_public = visible
+                self.resync([c for c in room.connections if not c.is_moderator])
+
+    def _deliver(self, connection: Connection, prepared: Prepared) -> Awaitable[None] | None:
+        if connection.closed:
+            return None
+        if connection.syncing:
+            connection.buffer.append(prepared)
+            return None
+        if prepared.seq <= connection.snapshot_seq:
+            return None  # already in the snapshot this client holds
+        if connection.paused:
+            self._hold(connection, prepared)
+            return None
+        result = connection.write_text(prepared.text, prepared.data)
+        connection.sent_seq = prepared.seq
+        self.delivered += 1
+        if connection.backlog() > SEND_BUFFER_HIGH:
+            connection.paused = True
+            self.slow.add(connection)
+        return result
+
+    def _hold(self, connection: Connection, prepared: Prepared) -> None:
+        """The latest-state slot of a paused socket: tallies merge, other events queue (bounded)."""
+        if connection.needs_snapshot:
+            return
+        if prepared.kind == "tally":
+            merged = connection.pending_tally if connection.pending_tally is not None else {}
+            merged.update(prepared.body.get("tallies", {}))
+            connection.pending_tally = merged
+            connection.pending_tally_seq = prepared.seq
+            return
+        if len(connection.pending) >= PENDING_EVENTS_MAX:
+            connection.pending.clear()
+            connection.pending_tally = None
+            connection.needs_snapshot = True
+            return
+        connection.pending.append((prepared.seq, prepared.text))
+
+    async def _drain_forever(self) -> None:
+        beats = 0
+        while True:
+            await asyncio.sleep(0.05)
+            beats += 1
+            if beats % 10 == 0 and broadcast.has_pending():
+                # Events this process could not send while Redis was away go out now.
+                with contextlib.suppress(Exception):
+                    await in_thread(broadcast.retry_pending)()
+            for connection in list(self.slow):
+                if connection.closed:
+                    self.slow.discard(connection)
+                    continue
+                if connection.backlog() > SEND_BUFFER_LOW:
+                    continue
+                self.slow.discard(connection)
+                connection.paused = False
+                if connection.needs_snapshot:
+                    self.resync([connection])
+                    continue
+                while connection.pending:
+                    seq, text = connection.pending.popleft()
+                    connection.write_text(text)
+                    connection.sent_seq = seq
+                if connection.pending_tally:
+                    # Tallies are absolute, so the merged one is sent last with the newest seq.
+                    seq = max(connection.pending_tally_seq, connection.sent_seq)
+                    connection.write_text(message_text("tally", seq, {"tallies": connection.pending_tally}))
+                    connection.sent_seq = seq
+                    connection.pending_tally = None
+
+    # --- the per-session ticker
+
+    async def _tick_forever(self, room: Room) -> None:
+        loop = asyncio.get_running_loop()
+        tick = self.tick_seconds
+        # The lease is a little shorter than the tick: the process that published last
+        # usually publishes again on its next tick (no gap of two ticks when processes'
+        # ticks are out of phase), and tallies stay at least 0.8 tick apart.
+        tick_ms = max(1, int(tick * 800))
+        deadline = loop.time()
+        while room.connections:
+            deadline += tick
+            delay = deadline - loop.time()
+            if delay < 0:  # we fell behind (a slow query): skip, don't burst
+                deadline = loop.time()
+                delay = 0
+            await asyncio.sleep(delay)
+            try:
+                await self._tick(room, tick_ms)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.debug("live: tick of session %s failed", room.session_id, exc_info=True)
+
+    async def _tick(self, room: Room, tick_ms: int) -> None:
+        work = await self.bus.tick(room.session_id, len(room.connections), tick_ms)
+        if work is None:
+            return
+        if work.dirty:
+            variants = await in_thread(events.tally_variants)(room.session_id, work.dirty)
+            if variants:
+                seq = await self.bus.publish(room.session_id, envelope("tally", variants), lease=work.lease)
+                if seq is None:  # the tick took longer than its lease: the next tick recomputes
+                    await self.bus.mark_dirty(room.session_id, work.dirty)
+        if work.presence is not None:
+            await self.bus.publish(room.session_id, envelope("presence", [[events.ALL, {"online": work.presence}]]))
+
+
+_hubs: dict[int, Hub] = {}
+
+
+def current_hub() -> Hub:
+    """The hub of the running event loop (one per daphne process; one per test loop)."""
+    loop = asyncio.get_running_loop()
+    hub = _hubs.get(id(loop))
+    if hub is None or getattr(hub, "_loop", None) is not loop:
+        hub = Hub()
+        hub._loop = loop  # type: ignore[attr-defined]
+        _hubs[id(loop)] = hub
+    return hub
+
+
+async def close_current_hub() -> None:
+    loop = asyncio.get_running_loop()
+    hub = _hubs.pop(id(loop), None)
+    if hub is not None:
+        await hub.close()

@@ -1,0 +1,87 @@
+"""Group suggestions on small fixed vectors with an obvious answer."""
+
+import json
+
+import numpy as np
+import pytest
+
+from ml.cluster import ClusterSettings, suggest_groups
+
+TOPICS = {
+    "лифт": ("Починить лифт в подъезде {}", [1.0, 0.0, 0.0, 0.0]),
+    "мусор": ("Вывезти мусор со двора {}", [0.0, 1.0, 0.0, 0.0]),
+    "парк": ("Разбить парк у реки {}", [0.0, 0.0, 1.0, 0.0]),
+}
+
+
+def make_session(per_topic: int = 12, seed: int = 0) -> tuple[list[str], np.ndarray, list[str]]:
+    rng = np.random.default_rng(seed)
+    texts, vectors, truth = [], [], []
+    for topic, (template, centre) in TOPICS.items():
+        for number in range(per_topic):
+            texts.append(template.format(number + 1))
+            vectors.append(np.array(centre) + rng.normal(0, 0.15, 4))
+            truth.append(topic)
+    matrix = np.array(vectors, dtype=np.float32)
+    return texts, matrix / np.linalg.norm(matrix, axis=1, keepdims=True), truth
+
+
+def test_finds_the_three_topics() -> None:
+    texts, vectors, truth = make_session()
+    suggestion = suggest_groups(texts, vectors)
+    assert len(suggestion.groups) == 3
+    for group in suggestion.groups:
+        topics = {truth[index] for index in group.members}
+        assert len(topics) == 1
+        assert topics.pop() in group.keywords
+        assert group.representative in group.members
+    grouped = sum(len(group.members) for group in suggestion.groups)
+    assert grouped + len(suggestion.ungrouped) == len(texts)
+
+
+def test_coordinates_and_json() -> None:
+    texts, vectors, _ = make_session()
+    suggestion = suggest_groups(texts, vectors)
+    assert len(suggestion.coordinates) == len(texts)
+    assert all(-1.0 <= x <= 1.0 and -1.0 <= y <= 1.0 for x, y in suggestion.coordinates)
+    data = json.loads(json.dumps(suggestion.to_dict()))
+    assert {"groups", "ungrouped", "coordinates", "info"} <= set(data)
+    assert set(data["groups"][0]) == {"members", "keywords", "representative"}
+
+
+def test_deterministic() -> None:
+    texts, vectors, _ = make_session()
+    assert suggest_groups(texts, vectors).to_dict() == suggest_groups(texts, vectors).to_dict()
+
+
+def test_too_few_ideas_are_all_ungrouped() -> None:
+    texts, vectors, _ = make_session(per_topic=1)
+    suggestion = suggest_groups(texts, vectors)
+    assert suggestion.groups == []
+    assert suggestion.ungrouped == [0, 1, 2]
+
+
+def test_texts_without_shared_words_still_cluster_by_vectors() -> None:
+    _, vectors, truth = make_session()
+    texts = [f"idea{number}" for number in range(len(truth))]
+    suggestion = suggest_groups(texts, vectors)
+    assert len(suggestion.groups) == 3
+
+
+def test_mismatched_lengths() -> None:
+    texts, vectors, _ = make_session()
+    with pytest.raises(ValueError):
+        suggest_groups(texts[:-1], vectors)
+
+
+def test_settings_are_used() -> None:
+    texts, vectors, _ = make_session()
+    suggestion = suggest_groups(texts, vectors, settings=ClusterSettings(min_group_size=20))
+    assert suggestion.groups == []
+
+
+def test_a_requested_group_count_overrides_the_eigengap() -> None:
+    texts, vectors, _ = make_session()
+    suggestion = suggest_groups(texts, vectors, settings=ClusterSettings(groups=2))
+    assert suggestion.info["spectral_groups"] == 2
+    assert suggestion.info["eigengap_groups"] == 3

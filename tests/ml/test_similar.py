@@ -1,0 +1,48 @@
+"""Cosine top-k and the duplicate thresholds, on small fixed vectors."""
+
+import numpy as np
+import pytest
+
+from ml.similar import DUPLICATE_THRESHOLD, duplicate_threshold, is_duplicate, top_k
+
+
+def unit(*rows: list[float]) -> np.ndarray:
+    matrix = np.array(rows, dtype=np.float32)
+    return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
+
+
+MATRIX = unit([1, 0, 0], [0.9, 0.1, 0], [0, 1, 0], [0, 0, 1], [0.5, 0.5, 0])
+
+
+def test_best_first_with_cosines() -> None:
+    result = top_k(unit([1, 0, 0])[0], MATRIX, 3)
+    assert [index for index, _ in result] == [0, 1, 4]
+    assert result[0][1] == pytest.approx(1.0)
+    assert result[1][1] > result[2][1]
+
+
+def test_k_larger_than_rows_returns_all() -> None:
+    assert len(top_k(unit([0, 0, 1])[0], MATRIX, 50)) == 5
+
+
+def test_empty_matrix_and_zero_k() -> None:
+    assert top_k(unit([1, 0, 0])[0], np.zeros((0, 3), dtype=np.float32), 5) == []
+    assert top_k(unit([1, 0, 0])[0], MATRIX, 0) == []
+
+
+def test_ties_keep_older_first() -> None:
+    matrix = unit([1, 0], [1, 0], [1, 0])
+    assert [index for index, _ in top_k(unit([1, 0])[0], matrix, 2)] == [0, 1]
+
+
+def test_dimension_mismatch_is_an_error() -> None:
+    with pytest.raises(ValueError):
+        top_k(unit([1, 0])[0], MATRIX, 2)
+
+
+def test_thresholds_per_encoder() -> None:
+    assert duplicate_threshold("use-m3-0.2.1") == DUPLICATE_THRESHOLD == 0.80
+    assert duplicate_threshold("lex256") < DUPLICATE_THRESHOLD
+    assert duplicate_threshold("st-some-unknown-model") == DUPLICATE_THRESHOLD
+    assert is_duplicate(0.95, "use-m3-0.2.1")
+    assert not is_duplicate(0.5, "use-m3-0.2.1")
