@@ -146,3 +146,12 @@ def api() -> Callable[[Any], APIClient]:
 
 def uses_postgres() -> bool:
     return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the browser tests last.
+
+    Playwright's sync API keeps its own event loop running in the main thread for as long as the
+    session-scoped browser lives; asyncio tests collected after it would find "a running loop" and fail.
+    """
+    items.sort(key=lambda item: "/tests/e2e/" in str(item.path).replace("\\", "/"))
