@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 from _machine import machine
+from _postgres import ensure_database
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "data" / "ru-appeals" / "corpus.jsonl"
@@ -57,24 +58,6 @@ def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
     return ordered[index]
-
-
-def ensure_database(url: str) -> bool:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as connection:
-            exists = connection.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-            ).fetchone()
-            if not exists:
-                connection.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as error:
-        print(f"skipped: PostgreSQL is not reachable ({error})")
-        return False
-    return True
 
 
 def variation(text: str, n: int, rng: random.Random) -> str:

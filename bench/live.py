@@ -68,6 +68,10 @@ def server_env(mode: str, run_id: str) -> dict[str, str]:
         env["VECHE_CHANNEL_PREFIX"] = f"bench-{run_id}"
         env["VECHE_CACHE_PREFIX"] = f"bench-{run_id}"
         env["DATABASE_POOL_MAX"] = "30"
+        from bench._postgres import ensure_database
+
+        if not ensure_database(env["DATABASE_URL"]):
+            raise SystemExit("PostgreSQL is needed for --mode redis (or use --mode embedded)")
     return env
 
 
@@ -287,13 +291,57 @@ async def open_clients(urls: list[str], stop_event: asyncio.Event) -> tuple[list
     return clients, tasks
 
 
-async def rest_vote(http: Any, port: int, token: str, idea: int, value: int) -> bool:
-    response = await http.put(
-        f"http://127.0.0.1:{port}/api/v1/ideas/{idea}/vote/",
-        json={"value": value, "request_id": uuid.uuid4().hex},
-        headers={"Authorization": f"Bearer {token}"},
+class RestPool:
+    """Keep-alive HTTP/1.1 connections to the servers, a bounded number per port.
+
+    A bare client on asyncio streams: httpx spent more CPU than the server it measured
+    (at 150 REST votes/s it starved this process's event loop and with it every socket's
+    timing), so the load generator speaks the little HTTP it needs itself.
+    """
+
+    def __init__(self, per_port: int = 32) -> None:
+        self.per_port = per_port
+        self.idle: dict[int, list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]] = {}
+        self.gates: dict[int, asyncio.Semaphore] = {}
+
+    async def put(self, port: int, path: str, body: dict[str, Any], token: str) -> tuple[int, dict[str, Any]]:
+        gate = self.gates.setdefault(port, asyncio.Semaphore(self.per_port))
+        async with gate:
+            idle = self.idle.setdefault(port, [])
+            reader, writer = idle.pop() if idle else await asyncio.open_connection("127.0.0.1", port)
+            try:
+                status, reply = await asyncio.wait_for(self._exchange(reader, writer, port, path, body, token), 30)
+            except BaseException:
+                writer.close()
+                raise
+            idle.append((reader, writer))
+            return status, reply
+
+    @staticmethod
+    async def _exchange(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, port: int, path: str, body: dict[str, Any], token: str
+    ) -> tuple[int, dict[str, Any]]:
+        payload = json.dumps(body).encode()
+        writer.write(
+            f"PUT {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n".encode() + payload
+        )
+        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        status = int(head[0].split()[1])
+        length = next(int(line.split(":", 1)[1]) for line in head if line.lower().startswith("content-length:"))
+        return status, json.loads(await reader.readexactly(length) or b"{}")
+
+    def close(self) -> None:
+        for connections in self.idle.values():
+            for _reader, writer in connections:
+                writer.close()
+
+
+async def rest_vote(http: RestPool, port: int, token: str, idea: int, value: int) -> bool:
+    status, reply = await http.put(
+        port, f"/api/v1/ideas/{idea}/vote/", {"value": value, "request_id": uuid.uuid4().hex}, token
     )
-    return response.status_code == 200 and bool(response.json().get("changed"))
+    return status == 200 and bool(reply.get("changed"))
 
 
 def latencies(votes: list[tuple[float, int, str]], clients: list[Client], sample: int = 600) -> list[float]:
@@ -328,8 +376,6 @@ async def run_load(
     *, urls: list[str], screen_url: str, pids: list[int], rate: float, seconds: float, plan: list[tuple[int, int]],
     ideas: list[int], rest_ports: list[int], tokens: list[str], reference: bool, ws_percent: int = 50,
 ) -> dict[str, Any]:
-    import httpx
-
     stop_event = asyncio.Event()
     clients, tasks = await open_clients([*urls, screen_url], stop_event)
     connected = sum(1 for c in clients if c.snapshot.is_set())
@@ -339,8 +385,8 @@ async def run_load(
     cpu_before = cpu_seconds(pids)
     messages_before = sum(c.messages for c in clients)
     started = time.monotonic()
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(limits=limits, timeout=30) as http:
+    http = RestPool()
+    try:
         inflight: set[asyncio.Task[None]] = set()
 
         async def one(number: int, participant: int, idea_index: int) -> None:
@@ -371,6 +417,8 @@ async def run_load(
             task.add_done_callback(inflight.discard)
         if inflight:
             await asyncio.wait(inflight, timeout=60)
+    finally:
+        http.close()
     voting_seconds = time.monotonic() - started
     # Quiet period: the last tallies arrive; no CPU of interest after it.
     await asyncio.sleep(1.5)
@@ -538,7 +586,6 @@ async def replay(args: argparse.Namespace) -> None:
     token_of = dict(zip(voters, data["tokens"], strict=True))
     processes, ports = start_daphnes(env, args.processes or (os.cpu_count() or 1 if args.mode == "redis" else 1))
     session = data["session"]
-    import httpx
 
     stop_event = asyncio.Event()
     screen = Client(f"ws://127.0.0.1:{ports[0]}/ws/sessions/{session}/")
@@ -550,18 +597,19 @@ async def replay(args: argparse.Namespace) -> None:
     ok = failed = 0
     started = time.monotonic()
     first = int(rows[0]["timestamp"])
-    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=64), timeout=30) as http:
+    http = RestPool()
+    try:
         pending: set[asyncio.Task[None]] = set()
 
         async def one(row: dict[str, str]) -> None:
             nonlocal ok, failed
             key = (row["voter-id"], row["comment-id"])
             async with locks.setdefault(key, asyncio.Lock()):  # one voter's votes on a comment stay in order
-                response = await http.put(
-                    f"http://127.0.0.1:{ports[hash(key) % len(ports)]}/api/v1/ideas/{idea_of[row['comment-id']]}/vote/",
-                    json={"value": int(row["vote"])}, headers={"Authorization": f"Bearer {token_of[row['voter-id']]}"},
+                status, _reply = await http.put(
+                    ports[hash(key) % len(ports)], f"/api/v1/ideas/{idea_of[row['comment-id']]}/vote/",
+                    {"value": int(row["vote"])}, token_of[row["voter-id"]],
                 )
-                if response.status_code == 200:
+                if status == 200:
                     ok += 1
                 else:
                     failed += 1
@@ -578,6 +626,8 @@ async def replay(args: argparse.Namespace) -> None:
                 await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
         if pending:
             await asyncio.wait(pending)
+    finally:
+        http.close()
     await asyncio.sleep(1.5)
     stop_event.set()
     screen_task.cancel()

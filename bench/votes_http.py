@@ -30,6 +30,7 @@ from pathlib import Path
 
 import httpx
 from _machine import machine
+from _postgres import ensure_database
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
@@ -45,16 +46,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def prepare_postgres(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
@@ -228,7 +219,8 @@ def main() -> None:
     env["VECHE_THROTTLE_VOTE"] = "100000/min"  # measure the write path, not the limiter
     env["VECHE_THROTTLE_LOGIN"] = "1000/min"
     if args.db == "postgres":
-        prepare_postgres(args.postgres_url)
+        if not ensure_database(args.postgres_url, fresh=True):
+            raise SystemExit(1)
         env["DATABASE_URL"] = args.postgres_url
     port = free_port()
     server = start_server(env, port)
