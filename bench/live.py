@@ -291,53 +291,7 @@ async def open_clients(urls: list[str], stop_event: asyncio.Event) -> tuple[list
     return clients, tasks
 
 
-class RestPool:
-    """Keep-alive HTTP/1.1 connections to the servers, a bounded number per port.
-
-    A bare client on asyncio streams: httpx spent more CPU than the server it measured
-    (at 150 REST votes/s it starved this process's event loop and with it every socket's
-    timing), so the load generator speaks the little HTTP it needs itself.
-    """
-
-    def __init__(self, per_port: int = 32) -> None:
-        self.per_port = per_port
-        self.idle: dict[int, list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]] = {}
-        self.gates: dict[int, asyncio.Semaphore] = {}
-
-    async def put(self, port: int, path: str, body: dict[str, Any], token: str) -> tuple[int, dict[str, Any]]:
-        gate = self.gates.setdefault(port, asyncio.Semaphore(self.per_port))
-        async with gate:
-            idle = self.idle.setdefault(port, [])
-            reader, writer = idle.pop() if idle else await asyncio.open_connection("127.0.0.1", port)
-            try:
-                status, reply = await asyncio.wait_for(self._exchange(reader, writer, port, path, body, token), 30)
-            except BaseException:
-                writer.close()
-                raise
-            idle.append((reader, writer))
-            return status, reply
-
-    @staticmethod
-    async def _exchange(
-        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, port: int, path: str, body: dict[str, Any], token: str
-    ) -> tuple[int, dict[str, Any]]:
-        payload = json.dumps(body).encode()
-        writer.write(
-            f"PUT {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n".encode() + payload
-        )
-        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
-        status = int(head[0].split()[1])
-        length = next(int(line.split(":", 1)[1]) for line in head if line.lower().startswith("content-length:"))
-        return status, json.loads(await reader.readexactly(length) or b"{}")
-
-    def close(self) -> None:
-        for connections in self.idle.values():
-            for _reader, writer in connections:
-                writer.close()
-
-
-async def rest_vote(http: RestPool, port: int, token: str, idea: int, value: int) -> bool:
+async def rest_vote(http: Any, port: int, token: str, idea: int, value: int) -> bool:
     status, reply = await http.put(
         port, f"/api/v1/ideas/{idea}/vote/", {"value": value, "request_id": uuid.uuid4().hex}, token
     )
@@ -385,6 +339,8 @@ async def run_load(
     cpu_before = cpu_seconds(pids)
     messages_before = sum(c.messages for c in clients)
     started = time.monotonic()
+    from bench._http import RestPool
+
     http = RestPool()
     try:
         inflight: set[asyncio.Task[None]] = set()
@@ -597,6 +553,8 @@ async def replay(args: argparse.Namespace) -> None:
     ok = failed = 0
     started = time.monotonic()
     first = int(rows[0]["timestamp"])
+    from bench._http import RestPool
+
     http = RestPool()
     try:
         pending: set[asyncio.Task[None]] = set()

@@ -9,6 +9,7 @@ counted twice.
 
     .venv/bin/python bench/votes_http.py --db sqlite
     .venv/bin/python bench/votes_http.py --db postgres --seconds 20 --concurrency 32
+    .venv/bin/python bench/votes_http.py --db postgres --server gunicorn   # the HTTP server's share
 
 Bounded: at most --seconds of load, only to 127.0.0.1, then it stops by itself.
 """
@@ -29,6 +30,7 @@ import time
 from pathlib import Path
 
 import httpx
+from _http import RestPool
 from _machine import machine
 from _postgres import ensure_database
 
@@ -37,9 +39,11 @@ PYTHON = sys.executable
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process, from /proc (Linux)."""
+    """User + system CPU time of a process and its children (gunicorn's worker), from /proc (Linux)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return own + sum(cpu_seconds(int(child)) for child in children)
 
 
 def free_port() -> int:
@@ -48,7 +52,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+SERVERS = {
+    # The live server: HTTP and WebSockets in one process.
+    "daphne": ["daphne", "-b", "127.0.0.1", "-p", "{port}", "backend.asgi:application"],
+    # For comparison: the same Django app under a WSGI server, one process, a thread per request.
+    "gunicorn": [
+        "gunicorn", "-b", "127.0.0.1:{port}", "-w", "1", "-k", "gthread", "--threads", "8",
+        "backend.wsgi:application",
+    ],
+}
+
+
+def start_server(env: dict[str, str], port: int, kind: str) -> subprocess.Popen[bytes]:
     subprocess.run(
         [PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
     )
@@ -66,15 +81,9 @@ def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
         env=env,
         check=True,
     )
-    server = subprocess.Popen(
-        [
-            str(Path(PYTHON).parent / "daphne"),
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "backend.asgi:application",
-        ],
+    program, *arguments = SERVERS[kind]
+    server = subprocess.Popen(  # noqa: S603 - our own programs
+        [str(Path(PYTHON).parent / program), *(a.format(port=port) for a in arguments)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -142,6 +151,8 @@ async def run_load(
             f"/api/v1/sessions/{session['id']}/stage/", headers=staff, json={"stage": "voting"}
         )
 
+        port = int(base.rsplit(":", 1)[1])
+        votes = RestPool(per_port=concurrency)  # httpx would cost the load generator more than the server
         last_value: dict[tuple[int, int], int] = {}
         latencies: list[float] = []
         errors: dict[str, int] = {}
@@ -158,23 +169,22 @@ async def run_load(
                 key = (worker_index * 100_000 + person, idea)
                 value = -last_value.get(key, -1)  # alternate 1 / -1: every vote is a write
                 started = time.perf_counter()
-                response = await client.put(
-                    f"/api/v1/ideas/{idea}/vote/",
-                    headers={"Authorization": f"Bearer {mine[person]}"},
-                    json={"value": value},
+                status, _reply = await votes.put(
+                    port, f"/api/v1/ideas/{idea}/vote/", {"value": value}, mine[person]
                 )
                 latencies.append(time.perf_counter() - started)
-                if response.status_code == 200:
+                if status == 200:
                     acked += 1
                     last_value[key] = value
                 else:
-                    errors[str(response.status_code)] = errors.get(str(response.status_code), 0) + 1
+                    errors[str(status)] = errors.get(str(status), 0) + 1
 
         began = time.perf_counter()
         cpu_before = cpu_seconds(server_pid)
         await asyncio.gather(*(worker(i) for i in range(concurrency)))
         elapsed = time.perf_counter() - began
         server_cpu = cpu_seconds(server_pid) - cpu_before
+        votes.close()
 
         results = (
             await client.get(f"/api/v1/sessions/{session['id']}/results/", headers=staff)
@@ -206,6 +216,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--server", choices=sorted(SERVERS), default="daphne")
     parser.add_argument("--postgres-url", default="postgres://postgres@127.0.0.1:5432/veche_bench")
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--concurrency", type=int, default=32)
@@ -223,7 +234,7 @@ def main() -> None:
             raise SystemExit(1)
         env["DATABASE_URL"] = args.postgres_url
     port = free_port()
-    server = start_server(env, port)
+    server = start_server(env, port, args.server)
     try:
         figures = asyncio.run(
             run_load(
@@ -241,7 +252,7 @@ def main() -> None:
     report = {
         "benchmark": "votes_http",
         "database": args.db,
-        "server": "1 daphne process",
+        "server": f"1 {args.server} process",
         "concurrency": args.concurrency,
         "machine": machine(),
         **figures,
