@@ -538,10 +538,9 @@ def _lock_voter(participant: Participant) -> Participant:
 def _shared_locked(queryset: QuerySet[Idea]) -> Idea | None:
     """The first row under a *shared* lock (PostgreSQL's FOR SHARE).
 
-    Votes on one idea must not queue behind each other (an exclusive lock made every idea a
-    serialisation point: a hall voting on 20 ideas ran 20 votes at a time), yet a merge,
-    unmerge or moderation, which takes the row exclusively, must wait for them and they for
-    it. Django offers only exclusive row locks, hence the clause appended to its SQL.
+    Votes on one idea need not queue behind each other (an exclusive lock makes every idea a
+    serialisation point for the whole hall), yet a merge, unmerge or moderation, which takes
+    the row exclusively, must wait for them and they for it. Django offers only exclusive row locks, hence the clause appended to its SQL.
     SQLite locks the whole database on write and needs no row lock.
     """
     if connection.vendor != "postgresql":
