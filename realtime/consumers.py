@@ -216,6 +216,11 @@ class SessionConsumer(AsyncWebsocketConsumer):
         if isinstance(seq, bool) or not isinstance(seq, int):
             await self._error(None, "invalid", _("Give the last “seq” you received."))
             return
+        if seq < connection.snapshot_seq:
+            # A seq from before this socket's own snapshot (an old connection's): that snapshot
+            # and the stream since cover it. Comparing with the session's newest seq instead
+            # raced with presence ticks, which move it on right after every connect.
+            return
         current = await self.active_hub.current_seq(self.session_id)
         if seq == current or connection.snapshot_seq >= current:
             return  # nothing missed; the stream goes on
