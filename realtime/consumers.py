@@ -290,12 +290,19 @@ def _apply_vote(participant: Participant, idea_id: Any, value: Any, request_id: 
 
 
 def _daphne_protocol(send: Any) -> Any:
-    """Under daphne, `send` is `partial(server.handle_reply, protocol)`: the socket's protocol.
+    """Under daphne, the innermost `send` is `partial(server.handle_reply, protocol)`.
 
-    The hub writes to it directly (and reads its send buffer for backpressure); any other
-    server, and the test communicator, go through the plain ASGI `send`.
+    Channels' session middleware wraps it in its own `send` (kept as `real_send`), so
+    the chain is followed down. The hub writes to that protocol directly (and reads its
+    send buffer for backpressure); any other server, and the test communicator, go
+    through the plain ASGI `send`.
     """
-    args = getattr(send, "args", None)
-    if args and type(args[0]).__module__.startswith("daphne"):
-        return args[0]
+    for _depth in range(10):
+        args = getattr(send, "args", None)
+        if args and type(args[0]).__module__.startswith("daphne"):
+            return args[0]
+        wrapper = getattr(send, "__self__", None)
+        send = getattr(wrapper, "real_send", None)
+        if send is None:
+            return None
     return None

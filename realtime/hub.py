@@ -23,6 +23,7 @@ import contextlib
 import functools
 import json
 import logging
+import struct
 from collections import deque
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -75,10 +76,25 @@ def in_thread(
     return sync_to_async(run, thread_sensitive=False, executor=executor)
 
 
-class Prepared:
-    """One audience variant of one message, encoded once for every socket."""
+def text_frame(data: bytes) -> bytes:
+    """A whole server-to-client text frame (RFC 6455 §5.2: final, unmasked, uncompressed).
 
-    __slots__ = ("body", "kind", "seq", "_text", "_data")
+    Server frames carry no mask, so one message is framed once and the same bytes go to
+    every socket; autobahn would rebuild the frame (and format its debug log
+    arguments) for each of them.
+    """
+    length = len(data)
+    if length < 126:
+        return bytes((0x81, length)) + data
+    if length < 65536:
+        return struct.pack("!BBH", 0x81, 126, length) + data
+    return struct.pack("!BBQ", 0x81, 127, length) + data
+
+
+class Prepared:
+    """One audience variant of one message, encoded (and framed) once for every socket."""
+
+    __slots__ = ("body", "kind", "seq", "_text", "_data", "_frame")
 
     def __init__(self, kind: str, seq: int, body: dict[str, Any]) -> None:
         self.kind = kind
@@ -86,6 +102,7 @@ class Prepared:
         self.body = body
         self._text: str | None = None
         self._data: bytes | None = None
+        self._frame: bytes | None = None
 
     @property
     def text(self) -> str:
@@ -100,6 +117,12 @@ class Prepared:
         if self._data is None:
             self._data = self.text.encode("utf-8")
         return self._data
+
+    @property
+    def frame(self) -> bytes:
+        if self._frame is None:
+            self._frame = text_frame(self.data)
+        return self._frame
 
 
 def message_text(kind: str, seq: int, body: dict[str, Any]) -> str:
@@ -160,23 +183,38 @@ class Connection:
         except Exception:
             return 0
 
-    def write_text(self, text: str, data: bytes | None = None) -> Awaitable[None] | None:
+    def write_text(self, text: str, frame: bytes | None = None) -> Awaitable[None] | None:
         """Write now; returns an awaitable only on the plain ASGI path (tests, other servers)."""
         if self.closed:
             return None
         protocol = self._protocol
         if protocol is not None:
-            # Under daphne: straight to autobahn, skipping the ASGI message dict and
-            # daphne's per-message checks. Compression is off (daphne never offers it).
+            # Under daphne: the framed bytes straight to the socket's Twisted transport,
+            # skipping the ASGI message dict, daphne's checks and autobahn's framing.
             if protocol.state != protocol.STATE_OPEN:
                 return None
-            protocol.sendMessage(data if data is not None else text.encode("utf-8"), False)
+            if frame is None:
+                frame = text_frame(text.encode("utf-8"))
+            if protocol._perMessageCompress is not None:  # never offered by daphne; kept correct anyway
+                protocol.sendMessage(text.encode("utf-8"), False)
+            elif protocol.send_queue:  # autobahn has its own writes waiting: stay behind them
+                protocol.sendData(frame)
+            else:
+                protocol.transport.write(frame)
             return None
         return self._send_text(text)
 
 
 def _fast_path_usable(protocol: Any) -> bool:
-    return protocol is not None and hasattr(protocol, "sendMessage") and hasattr(protocol, "STATE_OPEN")
+    """An autobahn server protocol that sends unmasked frames (daphne's)."""
+    return (
+        protocol is not None
+        and hasattr(protocol, "STATE_OPEN")
+        and hasattr(protocol, "send_queue")
+        and hasattr(protocol, "transport")
+        and hasattr(protocol, "_perMessageCompress")
+        and not getattr(protocol, "maskServerFrames", False)
+    )
 
 
 class Room:
@@ -398,7 +436,7 @@ class Hub:
         if connection.paused:
             self._hold(connection, prepared)
             return None
-        result = connection.write_text(prepared.text, prepared.data)
+        result = connection.write_text(prepared.text, prepared.frame)
         connection.sent_seq = prepared.seq
         self.delivered += 1
         if connection.backlog() > SEND_BUFFER_HIGH:

@@ -9,24 +9,47 @@ from realtime.hub import SEND_BUFFER_HIGH, Connection, Hub, Prepared
 
 
 class FakeTransport:
+    """A Twisted transport's send-buffer fields; records the frames written."""
+
     def __init__(self) -> None:
         self.dataBuffer = b""
         self.offset = 0
         self._tempDataLen = 0
+        self.frames: list[bytes] = []
+
+    def write(self, frame: bytes) -> None:
+        self.frames.append(frame)
 
 
 class FakeProtocol:
-    """Looks like daphne's WebSocket protocol: sendMessage + a Twisted transport with a buffer."""
+    """Looks like daphne's WebSocket protocol: its state, send queue and a Twisted transport.
+
+    The transport's buffer fields are set by hand to play a phone that stopped reading,
+    which a real socket would take seconds to reach.
+    """
 
     STATE_OPEN = 1
+    _perMessageCompress = None
 
     def __init__(self) -> None:
         self.state = 1
+        self.send_queue: list[bytes] = []
         self.transport = FakeTransport()
-        self.sent: list[dict[str, Any]] = []
 
-    def sendMessage(self, data: bytes, binary: bool) -> None:  # noqa: N802 - autobahn's name
-        self.sent.append(json.loads(data))
+    @property
+    def sent(self) -> list[dict[str, Any]]:
+        return [json.loads(_payload(frame)) for frame in self.transport.frames]
+
+
+def _payload(frame: bytes) -> bytes:
+    assert frame[0] == 0x81  # a final text frame
+    length = frame[1]
+    assert length < 0x80  # server frames are never masked
+    if length == 126:
+        return frame[4:]
+    if length == 127:
+        return frame[10:]
+    return frame[2:]
 
 
 class NullBus:

@@ -1,0 +1,85 @@
+"""The hub's direct write path under daphne: the same bytes autobahn would send, found through Channels' stack."""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+import pytest
+from autobahn.twisted.websocket import WebSocketServerFactory
+from daphne.ws_protocol import WebSocketProtocol
+from twisted.internet.testing import StringTransport
+
+from realtime.consumers import _daphne_protocol
+from realtime.hub import Connection, Prepared, text_frame
+from realtime.middleware import TokenAuthMiddleware
+
+
+def _open_daphne_protocol() -> tuple[WebSocketProtocol, StringTransport]:
+    """daphne's own protocol class after its handshake, writing to an in-memory transport."""
+    protocol = WebSocketProtocol()
+    protocol.factory = WebSocketServerFactory()
+    transport = StringTransport()
+    protocol.transport = transport
+    protocol._connectionMade()
+    protocol.state = protocol.STATE_OPEN
+    return protocol, transport
+
+
+@pytest.mark.parametrize("length", [0, 5, 125, 126, 127, 65535, 65536, 70000])
+def test_a_frame_is_what_autobahn_itself_would_send(length):
+    protocol, transport = _open_daphne_protocol()
+    payload = ("я" * length).encode("utf-8")[:length]  # multi-byte text, cut to the exact length
+    protocol.sendMessage(payload, False)
+    assert text_frame(payload) == transport.value()
+
+
+async def _never(text: str) -> None:
+    raise AssertionError("the direct write must be used under daphne")
+
+
+def test_a_connection_on_daphne_writes_one_prepared_frame_to_the_transport():
+    protocol, transport = _open_daphne_protocol()
+    connection = Connection(session_id=1, role="viewer", participant_id=None, send_text=_never, protocol=protocol)
+    prepared = Prepared("tally", 7, {"tallies": {"3": {"supporters": 2}}})
+
+    assert connection.write_text(prepared.text, prepared.frame) is None
+    protocol.sendMessage(prepared.data, False)  # autobahn's own framing of the same message
+    written = transport.value()
+    assert written[: len(written) // 2] == written[len(written) // 2 :]
+    assert json.loads(prepared.data) == {"type": "tally", "seq": 7, "tallies": {"3": {"supporters": 2}}}
+
+
+def test_a_closed_daphne_socket_is_not_written():
+    protocol, transport = _open_daphne_protocol()
+    connection = Connection(session_id=1, role="viewer", participant_id=None, send_text=_never, protocol=protocol)
+    protocol.state = protocol.STATE_CLOSED
+    assert connection.write_text("{}") is None
+    assert transport.value() == b""
+
+
+async def test_the_protocol_is_found_through_the_real_middleware_stack():
+    """Channels' session middleware wraps daphne's send; the hub must still reach the socket."""
+    protocol = WebSocketProtocol()
+    seen: dict[str, Any] = {}
+
+    async def handle_reply(protocol: Any, message: Any) -> None:  # daphne's Server.handle_reply shape
+        seen["reply"] = message
+
+    async def inner(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        seen["send"] = send
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "websocket.connect"}
+
+    scope = {"type": "websocket", "path": "/ws/sessions/1/", "headers": [], "query_string": b""}
+    await TokenAuthMiddleware(inner)(scope, receive, functools.partial(handle_reply, protocol))
+    assert _daphne_protocol(seen["send"]) is protocol
+
+
+def test_another_server_uses_the_plain_asgi_send():
+    async def send(message: Any) -> None:
+        return None
+
+    assert _daphne_protocol(send) is None
