@@ -23,6 +23,7 @@ from ideas import operations
 from ideas.errors import DomainError
 from ideas.models import CaseSession, Participant, Stage
 from realtime.hub import Connection, Hub, current_hub, in_thread, message_text
+from realtime.intake import current_intake
 
 logger = logging.getLogger("veche.realtime")
 
@@ -240,53 +241,33 @@ class SessionConsumer(AsyncWebsocketConsumer):
             message = _("Send the idea and the value (null withdraws the vote).")
             await self._error(request_id, "invalid", message)
             return
-        outcome = await in_thread(_apply_vote)(
-            self.participant, content["idea"], content["value"], request_id, self.language
+        change = operations.VoteChange(
+            participant=self.participant,
+            idea_id=content["idea"],
+            value=content["value"],
+            request_id=request_id,
+            withdraw=content["value"] is None,
+            language=self.language,
         )
-        if "error" in outcome:
-            error = outcome["error"]
-            await self._error(request_id, error["code"], error["message"], status=error["status"], fields=error["fields"])
+        result = await current_intake().submit(change)  # the same domain operation as the REST vote
+        if isinstance(result, DomainError):
+            fields = {key: [str(m) for m in (v if isinstance(v, list) else [v])] for key, v in result.fields.items()}
+            await self._error(request_id, result.code, result.message, status=result.status_code, fields=fields)
             return
-        await self._reply("vote.ack", {"request_id": request_id, **outcome})
-
-
-def _apply_vote(participant: Participant, idea_id: Any, value: Any, request_id: Any, language: str) -> dict[str, Any]:
-    """The very same domain operation as `PUT/DELETE /api/v1/ideas/{id}/vote/`."""
-    with translation.override(language):
-        try:
-            if value is None:
-                outcome = operations.vote_withdraw(participant=participant, idea_id=idea_id, request_id=request_id)
-            else:
-                outcome = operations.vote_cast(
-                    participant=participant, idea_id=idea_id, value=value, request_id=request_id
-                )
-        except DomainError as error:
-            fields = {key: [str(m) for m in (v if isinstance(v, list) else [v])] for key, v in error.fields.items()}
-            return {
-                "error": {
-                    "code": error.code,
-                    "status": error.status_code,
-                    "message": str(error.message),
-                    "fields": fields or None,
-                }
-            }
-        except Exception:
-            logger.exception("live: vote failed")
-            return {
-                "error": {
-                    "code": "server_error",
-                    "status": 500,
-                    "message": str(_("The vote could not be saved. Try again.")),
-                    "fields": None,
-                }
-            }
-    return {
-        "idea": outcome.idea_id,
-        "value": outcome.value,
-        "changed": outcome.changed,
-        "duplicate_request": outcome.duplicate_request,
-        "dots_left": outcome.dots_left,
-    }
+        if isinstance(result, Exception):
+            await self._error(request_id, "server_error", _("The vote could not be saved. Try again."), status=500)
+            return
+        await self._reply(
+            "vote.ack",
+            {
+                "request_id": request_id,
+                "idea": result.idea_id,
+                "value": result.value,
+                "changed": result.changed,
+                "duplicate_request": result.duplicate_request,
+                "dots_left": result.dots_left,
+            },
+        )
 
 
 def _daphne_protocol(send: Any) -> Any:

@@ -200,9 +200,37 @@ class Connection:
             elif protocol.send_queue:  # autobahn has its own writes waiting: stay behind them
                 protocol.sendData(frame)
             else:
-                protocol.transport.write(frame)
+                _write_now(protocol.transport, frame)
             return None
         return self._send_text(text)
+
+
+def _write_now(transport: Any, frame: bytes) -> None:
+    """Send on the socket at once when nothing waits before it; Twisted buffers the rest.
+
+    `transport.write` registers the socket with the selector and unregisters it after the
+    next loop turn: two epoll calls per message to every socket, the largest part of
+    fan-out (measured with py-spy at 2,000 clients). A small frame almost always fits the
+    kernel's buffer, so this is one send().
+    """
+    try:
+        idle = (
+            transport.connected
+            and not transport.disconnecting
+            and not transport.TLS
+            and not transport._tempDataLen
+            and transport.offset == len(transport.dataBuffer)
+        )
+    except AttributeError:  # not a plain Twisted TCP transport
+        idle = False
+    sent = 0
+    if idle:
+        try:
+            sent = transport.socket.send(frame)
+        except OSError:  # would block, or the peer is gone: Twisted's own write finds out
+            sent = 0
+    if sent < len(frame):
+        transport.write(frame[sent:] if sent else frame)
 
 
 def _fast_path_usable(protocol: Any) -> bool:

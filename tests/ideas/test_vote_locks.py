@@ -31,7 +31,7 @@ def vote_in_flight(idea: Idea) -> Iterator[None]:
     def hold() -> None:
         try:
             with transaction.atomic():
-                assert operations._shared_locked(Idea.objects.filter(pk=idea.pk)) is not None
+                assert operations._shared_locked(Idea.objects.filter(pk=idea.pk)) != []
                 locked.set()
                 release.wait(30)
         except BaseException as error:  # reported in the test's thread

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import functools
 import json
+import socket
 from typing import Any
 
 import pytest
 from autobahn.twisted.websocket import WebSocketServerFactory
 from daphne.ws_protocol import WebSocketProtocol
-from twisted.internet.testing import StringTransport
+from twisted.internet import tcp
+from twisted.internet.testing import MemoryReactor, StringTransport
 
 from realtime.consumers import _daphne_protocol
-from realtime.hub import Connection, Prepared, text_frame
+from realtime.hub import Connection, Prepared, _write_now, text_frame
 from realtime.middleware import TokenAuthMiddleware
 
 
@@ -83,3 +85,30 @@ def test_another_server_uses_the_plain_asgi_send():
         return None
 
     assert _daphne_protocol(send) is None
+
+
+def _tcp_pair() -> tuple[Any, socket.socket]:
+    """A real Twisted TCP transport on one end of a socket pair; the other end is the phone."""
+    server_end, phone = socket.socketpair()
+    server_end.setblocking(False)
+    transport = tcp.Connection(server_end, None, MemoryReactor())
+    transport.connected = True
+    return transport, phone
+
+
+def test_a_frame_goes_straight_to_an_idle_socket():
+    transport, phone = _tcp_pair()
+    frame = text_frame(b'{"type":"tally","seq":1}')
+    _write_now(transport, frame)
+    assert phone.recv(1024) == frame
+    assert transport._tempDataLen == 0  # nothing left for the reactor
+
+
+def test_a_frame_waits_behind_bytes_twisted_still_holds():
+    transport, phone = _tcp_pair()
+    first, second = text_frame(b"1"), text_frame(b"2")
+    transport.write(first)  # buffered: the reactor has not written it yet
+    _write_now(transport, second)
+    assert transport._tempDataBuffer == [first, second]  # order kept
+    transport.doWrite()
+    assert phone.recv(1024) == first + second

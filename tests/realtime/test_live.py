@@ -113,6 +113,34 @@ async def test_a_resent_vote_with_the_same_request_id_is_applied_once(connect, s
     assert await run_sync(lambda: list(Vote.objects.filter(idea=idea).values_list("value", flat=True)))() == [1]
 
 
+async def test_votes_sent_at_once_are_stored_together_and_each_acknowledged(
+    connect, session, participant, make_participant, post_idea
+):
+    import asyncio
+
+    from realtime.intake import current_intake
+
+    idea = await run_sync(post_idea)(session, participant)
+    voters = [await run_sync(make_participant)(session) for _ in range(12)]
+    phones = [await connect(session.pk, voter.token) for voter in voters]
+    for phone in phones:
+        await phone.until("snapshot")
+    screen = await connect(session.pk)
+    await screen.until("snapshot")
+    batches_before = current_intake().batches
+
+    await asyncio.gather(
+        *(phone.send({"type": "vote", "idea": idea.pk, "value": 1, "request_id": f"r{n}"}) for n, phone in enumerate(phones))
+    )
+    acks = [await phone.until("vote.ack") for phone in phones]
+
+    assert [ack["request_id"] for ack in acks] == [f"r{n}" for n in range(12)]
+    assert all(ack["changed"] and ack["value"] == 1 for ack in acks)
+    assert current_intake().batches - batches_before < 12  # stored together, not one transaction each
+    assert await run_sync(Vote.objects.filter(idea=idea, value=1).count)() == 12
+    await screen.until("tally", lambda m: m["tallies"].get(str(idea.pk), {}).get("supporters") == 12)
+
+
 async def test_vote_errors_carry_the_request_id_and_the_reason_in_the_client_language(
     connect, session, participant, post_idea
 ):
