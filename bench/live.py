@@ -616,7 +616,7 @@ def main() -> None:
     parser.add_argument("--tick", type=float, default=0.25)
     parser.add_argument("--processes", type=int, default=0, help="daphne processes (default: one per core)")
     parser.add_argument("--no-reference", action="store_true")
-    parser.add_argument("--ws-percent", type=int, default=50, help="share of votes sent over WebSocket (rest: REST)")
+    parser.add_argument("--ws-percent", type=int, default=90, help="share of votes sent over WebSocket (rest: REST)")
     parser.add_argument("--idle", type=int, default=0, help="only open this many idle sockets and hold them")
     parser.add_argument("--replay", default="", help="a Polis votes.csv to replay")
     parser.add_argument("--replay-seconds", type=float, default=30.0)

@@ -20,6 +20,8 @@ def test_phone_joins_posts_sees_similar_and_votes_and_the_screen_follows(server,
     screen.evaluate("window.__sameDocument = true")  # gone if the screen ever reloads
 
     phone = contexts(PHONE).new_page()
+    sent_frames: list[str] = []
+    phone.on("websocket", lambda socket: socket.on("framesent", lambda payload: sent_frames.append(str(payload))))
     join(phone, server, session["code"])
     expect(phone.get_by_role("heading", name="Предложить идею")).to_be_visible()
 
@@ -45,6 +47,7 @@ def test_phone_joins_posts_sees_similar_and_votes_and_the_screen_follows(server,
     expect(button).to_have_attribute("aria-pressed", "true")
     expect(screen.locator(f'.screen-leaders [data-tally="{target}"] [data-count="supporters"]')).to_have_text("1", timeout=1_000)
     assert time.monotonic() - started < 1.5
+    assert any('"type":"vote"' in frame and f'"idea":{target}' in frame for frame in sent_frames)  # over the open socket
     assert screen.evaluate("window.__sameDocument === true")
     expect(phone.locator("#connection")).to_have_attribute("data-queue", "0")
     phone.evaluate("window.scrollTo(0, document.getElementById('ideas-heading').offsetTop - 160)")

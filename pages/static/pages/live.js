@@ -250,6 +250,7 @@
     });
     socket.addEventListener("close", function () {
       window.clearInterval(pingTimer);
+      if (inFlight) unanswered(inFlight);
       showConnection("offline");
       reconnectLater();
     });
@@ -288,6 +289,10 @@
       case "suggestion.updated":
       case "suggestion.progress":
         if (page === "moderate") loadSuggestion();
+        break;
+      case "vote.ack":
+      case "error":
+        if (page === "phone") answerOverSocket(message);
         break;
       default:
         break;
@@ -330,6 +335,13 @@
     flushVotes();
   }
 
+  // A vote goes over the open socket (the server stores a hall's votes together, see
+  // realtime/intake.py); without one it goes over REST. Either way it keeps its request_id
+  // until answered, so a resend after a timeout or a reconnect is applied once.
+  var inFlight = null;
+  var ackTimer = null;
+  var ACK_TIMEOUT_MS = 5000;
+
   function flushVotes() {
     if (flushing || page !== "phone") return;
     var queue = readQueue();
@@ -337,6 +349,12 @@
     if (!navigator.onLine) { updateQueueText(); return; }
     flushing = true;
     var entry = queue[0];
+    if (send({ type: "vote", idea: entry.idea, value: entry.value, request_id: entry.request_id })) {
+      inFlight = entry;
+      window.clearTimeout(ackTimer);
+      ackTimer = window.setTimeout(function () { unanswered(entry); }, ACK_TIMEOUT_MS);
+      return;
+    }
     var body = entry.value === null ? { request_id: entry.request_id } : { value: entry.value, request_id: entry.request_id };
     fetch("/api/v1/ideas/" + encodeURIComponent(entry.idea) + "/vote/", {
       method: entry.value === null ? "DELETE" : "PUT",
@@ -348,29 +366,51 @@
         return { status: response.status, data: data };
       });
     }).then(function (answer) {
-      flushing = false;
-      if (answer.status === 429 || answer.status >= 500) {
-        retryLater();
-        return;
-      }
-      dropFirst(entry.request_id);
-      if (answer.status >= 200 && answer.status < 300) {
-        if (typeof answer.data.dots_left === "number") showDotsLeft(answer.data.dots_left);
-        showVote(entry.idea, answer.data.value === undefined ? entry.value : answer.data.value, false);
-        if (!readQueue().length) announce(t("vote_saved"));
-        if (root.dataset.method === "dots") scheduleRefresh(0); // the +/− limits follow the budget
-      } else {
-        var reason = answer.data.detail || answer.data.message || answer.data.error || "";
-        announce(t("vote_failed") + " " + reason);
-        scheduleRefresh(50); // put the buttons back as the server sees them
-      }
-      flushVotes();
+      settle(entry, answer.status, answer.data);
     }).catch(function () {
       // No network: the vote stays queued; `online`, the socket or the timer sends it.
       flushing = false;
       updateQueueText();
       retryLater();
     });
+  }
+
+  function unanswered(entry) {
+    // The socket went quiet or closed: the vote stays queued and is sent again, same request_id.
+    if (inFlight !== entry) return;
+    inFlight = null;
+    window.clearTimeout(ackTimer);
+    flushing = false;
+    retryLater();
+  }
+
+  function answerOverSocket(message) {
+    if (!inFlight || message.request_id !== inFlight.request_id) return;
+    var entry = inFlight;
+    inFlight = null;
+    window.clearTimeout(ackTimer);
+    if (message.type === "vote.ack") settle(entry, 200, message);
+    else settle(entry, message.status || 400, { detail: message.message });
+  }
+
+  function settle(entry, status, data) {
+    flushing = false;
+    if (status === 429 || status >= 500) {
+      retryLater();
+      return;
+    }
+    dropFirst(entry.request_id);
+    if (status >= 200 && status < 300) {
+      if (typeof data.dots_left === "number") showDotsLeft(data.dots_left);
+      showVote(entry.idea, data.value === undefined ? entry.value : data.value, false);
+      if (!readQueue().length) announce(t("vote_saved"));
+      if (root.dataset.method === "dots") scheduleRefresh(0); // the +/− limits follow the budget
+    } else {
+      var reason = data.detail || data.message || data.error || "";
+      announce(t("vote_failed") + " " + reason);
+      scheduleRefresh(50); // put the buttons back as the server sees them
+    }
+    flushVotes();
   }
 
   function dropFirst(id) {
