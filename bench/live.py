@@ -2,7 +2,7 @@
 
 Starts daphne (one process per core against PostgreSQL + Redis, or one embedded
 process on SQLite with no Redis), opens N participant sockets + 1 big screen on
-127.0.0.1, votes at --rate per second (half REST, half WebSocket) for --seconds,
+127.0.0.1, votes at --rate per second (90% over WebSocket as the phone page sends them, 10% REST; --ws-percent) for --seconds,
 then prints: clients connected, updates delivered per second, p50/p95/p99 from
 "vote accepted" to "the update reached every client", server CPU per delivered
 message (/proc/<pid>/stat), and votes acknowledged vs stored vs shown in every

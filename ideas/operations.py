@@ -536,7 +536,7 @@ _SESSION_VOTE_FIELDS = (
 
 @dataclass(frozen=True)
 class VoteChange:
-    """One participant's request to cast (`value`) or withdraw (`value=None`) a vote."""
+    """One participant's request to cast a vote (`value`) or withdraw it (`withdraw=True`)."""
 
     participant: Participant
     idea_id: Any
