@@ -298,15 +298,15 @@ async def rest_vote(http: Any, port: int, token: str, idea: int, value: int) -> 
     return status == 200 and bool(reply.get("changed"))
 
 
-def latencies(votes: list[tuple[float, int, str]], clients: list[Client], sample: int = 600) -> list[float]:
-    """For each accepted vote: the time until EVERY client showed a count that includes it."""
-    by_idea: dict[str, list[float]] = {}
-    for accepted, _index, key in sorted(votes):
-        by_idea.setdefault(key, []).append(accepted)
-    ranked = [(t, key, rank + 1) for key, times in by_idea.items() for rank, t in enumerate(times)]
+def latencies(votes: list[tuple[float, int, str]], clients: list[Client], sample: int = 600) -> list[tuple[int, float]]:
+    """For a sample of accepted votes: (vote number, time until EVERY client showed a count that includes it)."""
+    by_idea: dict[str, list[tuple[float, int]]] = {}
+    for accepted, number, key in sorted(votes):
+        by_idea.setdefault(key, []).append((accepted, number))
+    ranked = [(t, number, key, rank + 1) for key, times in by_idea.items() for rank, (t, number) in enumerate(times)]
     random.Random(7).shuffle(ranked)
     result = []
-    for accepted, key, rank in ranked[:sample]:
+    for accepted, number, key, rank in ranked[:sample]:
         worst = 0.0
         for client in clients:
             times, counts = client.series.get(key, ([], []))
@@ -315,8 +315,17 @@ def latencies(votes: list[tuple[float, int, str]], clients: list[Client], sample
                 worst = float("inf")
                 break
             worst = max(worst, times[position] - accepted)
-        result.append(max(worst, 0.0))
+        result.append((number, max(worst, 0.0)))
     return result
+
+
+def latency_summary(values: list[float]) -> dict[str, float | int]:
+    return {
+        "p50": round(percentile(values, 0.50) * 1000, 1),
+        "p95": round(percentile(values, 0.95) * 1000, 1),
+        "p99": round(percentile(values, 0.99) * 1000, 1),
+        "never": sum(1 for x in values if x == float("inf")),
+    }
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -330,6 +339,9 @@ async def run_load(
     *, urls: list[str], screen_url: str, pids: list[int], rate: float, seconds: float, plan: list[tuple[int, int]],
     ideas: list[int], rest_ports: list[int], tokens: list[str], reference: bool, ws_percent: int = 50,
 ) -> dict[str, Any]:
+    def over_socket(number: int) -> bool:
+        return (number % 100) < ws_percent
+
     stop_event = asyncio.Event()
     clients, tasks = await open_clients([*urls, screen_url], stop_event)
     connected = sum(1 for c in clients if c.snapshot.is_set())
@@ -349,7 +361,7 @@ async def run_load(
             nonlocal failures
             idea = ideas[idea_index]
             try:
-                if reference or (number % 100) < ws_percent:
+                if reference or over_socket(number):
                     reply = await clients[participant].vote(idea, 1)
                     ok = reply.get("type") == "vote.ack" and reply.get("changed")
                 else:
@@ -394,12 +406,15 @@ async def run_load(
         "vote_failures": failures,
         "votes_per_second": round(len(accepted) / voting_seconds, 1),
         "updates_delivered_per_second": round(delivered / window, 1),
-        "latency_ms": {
-            "p50": round(percentile(lat, 0.50) * 1000, 1),
-            "p95": round(percentile(lat, 0.95) * 1000, 1),
-            "p99": round(percentile(lat, 0.99) * 1000, 1),
-            "never": sum(1 for x in lat if x == float("inf")),
-        },
+        "latency_ms": latency_summary([x for _number, x in lat]),
+        **(
+            {
+                "latency_ms_websocket_votes": latency_summary([x for n, x in lat if over_socket(n)]),
+                "latency_ms_rest_votes": latency_summary([x for n, x in lat if not over_socket(n)]),
+            }
+            if 0 < ws_percent < 100 and not reference
+            else {}
+        ),
         "server_cpu_seconds": round(cpu, 2),
         "server_cpu_us_per_delivered_message": round(cpu / max(delivered, 1) * 1e6, 2),
         "shown_min": min(shown) if shown else 0,
@@ -431,6 +446,12 @@ async def live(args: argparse.Namespace) -> None:
     data = create_session(env, clients=args.clients, ideas=args.ideas, method="support", sectors=["society"])
     env["VECHE_TALLY_TICK_SECONDS"] = str(args.tick)
     processes, ports = start_daphnes(env, processes_count)
+    rest_ports = ports
+    if args.rest_processes:
+        # REST on processes of its own (as a proxy would route /api/ apart from /ws/): a sync view's
+        # Python holds the GIL that the socket process needs for every send().
+        rest_processes, rest_ports = start_daphnes(env, args.rest_processes)
+        processes += rest_processes
     pids = [p.pid for p in processes]
     session = data["session"]
     urls = [
@@ -440,10 +461,11 @@ async def live(args: argparse.Namespace) -> None:
     screen = f"ws://127.0.0.1:{ports[0]}/ws/sessions/{session}/"
     plan = vote_plan(args.clients, args.ideas, int(args.rate * args.seconds))
     print(json.dumps({"machine": machine(), "mode": args.mode, "processes": processes_count,
+                      "rest_processes": args.rest_processes,
                       "clients": args.clients, "rate": args.rate, "seconds": args.seconds, "tick": args.tick}))
     try:
         result = await run_load(urls=urls, screen_url=screen, pids=pids, rate=args.rate, seconds=args.seconds,
-                                plan=plan, ideas=data["ideas"], rest_ports=ports, tokens=data["tokens"], reference=False,
+                                plan=plan, ideas=data["ideas"], rest_ports=rest_ports, tokens=data["tokens"], reference=False,
                                 ws_percent=args.ws_percent)
     finally:
         stop(processes)
@@ -617,6 +639,8 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=0, help="daphne processes (default: one per core)")
     parser.add_argument("--no-reference", action="store_true")
     parser.add_argument("--ws-percent", type=int, default=90, help="share of votes sent over WebSocket (rest: REST)")
+    parser.add_argument("--rest-processes", type=int, default=0,
+                        help="serve REST votes from this many daphne processes of their own (0: the same ones)")
     parser.add_argument("--idle", type=int, default=0, help="only open this many idle sockets and hold them")
     parser.add_argument("--replay", default="", help="a Polis votes.csv to replay")
     parser.add_argument("--replay-seconds", type=float, default=30.0)

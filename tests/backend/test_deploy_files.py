@@ -20,8 +20,12 @@ def test_compose_has_the_production_services():
     assert env["DATABASE_URL"].startswith("postgres://")
     assert env["REDIS_URL"].startswith("redis://")
     assert env["VECHE_TASKS_BACKEND"] == "django_tasks_db.DatabaseBackend"
-    for name in ("db", "redis", "web"):
+    for name in ("db", "redis", "web", "live"):
         assert "healthcheck" in services[name], name
+    # Live sockets on processes of their own, reached through the proxy's /ws/ route.
+    assert "daphne" in services["live"]["command"] and services["live"]["deploy"]["replicas"] >= 2
+    caddyfile = (ROOT / "deploy" / "Caddyfile").read_text()
+    assert "handle /ws/* {\n\t\treverse_proxy live:8000" in caddyfile
 
 
 def test_dockerfile_copies_every_app():
