@@ -711,7 +711,7 @@ class _Ballots:
         if self.new_requests:
             VoteRequest.objects.bulk_create(self.new_requests)
         changed: dict[int, set[int]] = {}
-        for _voter, idea_id in [(v.participant_id, v.idea_id) for v in upserts] + gone:
+        for idea_id in [vote.idea_id for vote in upserts] + [idea_id for _voter, idea_id in gone]:
             changed.setdefault(self.ideas[idea_id].session_id, set()).add(idea_id)
         for session_id, idea_ids in changed.items():
             notify.votes_changed(session_id, sorted(idea_ids))

@@ -27,7 +27,7 @@ import struct
 from collections import deque
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -177,11 +177,7 @@ class Connection:
         """Bytes written to this socket but not yet taken by the kernel (0 if unknown)."""
         if self._protocol is None:
             return 0
-        transport = getattr(self._protocol, "transport", None)
-        try:
-            return len(transport.dataBuffer) - transport.offset + transport._tempDataLen  # type: ignore[union-attr]
-        except Exception:
-            return 0
+        return _unsent_bytes(getattr(self._protocol, "transport", None)) or 0
 
     def write_text(self, text: str, frame: bytes | None = None) -> Awaitable[None] | None:
         """Write now; returns an awaitable only on the plain ASGI path (tests, other servers)."""
@@ -193,11 +189,12 @@ class Connection:
             # skipping the ASGI message dict, daphne's checks and autobahn's framing.
             if protocol.state != protocol.STATE_OPEN:
                 return None
-            if frame is None:
-                frame = text_frame(text.encode("utf-8"))
             if protocol._perMessageCompress is not None:  # never offered by daphne; kept correct anyway
                 protocol.sendMessage(text.encode("utf-8"), False)
-            elif protocol.send_queue:  # autobahn has its own writes waiting: stay behind them
+                return None
+            if frame is None:
+                frame = text_frame(text.encode("utf-8"))
+            if protocol.send_queue:  # autobahn has its own writes waiting: stay behind them
                 protocol.sendData(frame)
             else:
                 _write_now(protocol.transport, frame)
@@ -214,15 +211,10 @@ def _write_now(transport: Any, frame: bytes) -> None:
     kernel's buffer, so this is one send().
     """
     try:
-        idle = (
-            transport.connected
-            and not transport.disconnecting
-            and not transport.TLS
-            and not transport._tempDataLen
-            and transport.offset == len(transport.dataBuffer)
-        )
+        idle = transport.connected and not transport.disconnecting and not transport.TLS
     except AttributeError:  # not a plain Twisted TCP transport
         idle = False
+    idle = idle and _unsent_bytes(transport) == 0
     sent = 0
     if idle:
         try:
@@ -231,6 +223,14 @@ def _write_now(transport: Any, frame: bytes) -> None:
             sent = 0
     if sent < len(frame):
         transport.write(frame[sent:] if sent else frame)
+
+
+def _unsent_bytes(transport: Any) -> int | None:
+    """Bytes a Twisted transport holds for the socket (None if it is not one)."""
+    try:
+        return len(transport.dataBuffer) - transport.offset + transport._tempDataLen  # type: ignore[no-any-return]
+    except Exception:
+        return None
 
 
 def _fast_path_usable(protocol: Any) -> bool:
@@ -558,18 +558,30 @@ class Hub:
             await self.bus.publish(room.session_id, envelope("presence", [[events.ALL, {"online": work.presence}]]))
 
 
+T = TypeVar("T")
+
+
+def per_loop(registry: dict[int, T], make: Callable[[], T]) -> T:
+    """The registry's object for the running event loop, made on first use.
+
+    One per daphne process, one per test loop. Keyed by the loop's id, and checked against the
+    loop itself, because a closed loop's id may be reused by the next one.
+    """
+    loop = asyncio.get_running_loop()
+    found = registry.get(id(loop))
+    if found is None or getattr(found, "_loop", None) is not loop:
+        found = make()
+        found._loop = loop  # type: ignore[attr-defined]
+        registry[id(loop)] = found
+    return found
+
+
 _hubs: dict[int, Hub] = {}
 
 
 def current_hub() -> Hub:
     """The hub of the running event loop (one per daphne process; one per test loop)."""
-    loop = asyncio.get_running_loop()
-    hub = _hubs.get(id(loop))
-    if hub is None or getattr(hub, "_loop", None) is not loop:
-        hub = Hub()
-        hub._loop = loop  # type: ignore[attr-defined]
-        _hubs[id(loop)] = hub
-    return hub
+    return per_loop(_hubs, Hub)
 
 
 async def close_current_hub() -> None:

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ideas import operations
 from ideas.errors import DomainError
-from realtime.hub import in_thread
+from realtime.hub import in_thread, per_loop
 
 logger = logging.getLogger("veche.realtime")
 
@@ -74,10 +74,4 @@ _intakes: dict[int, VoteIntake] = {}
 
 def current_intake() -> VoteIntake:
     """The intake of the running event loop (one per daphne process; one per test loop)."""
-    loop = asyncio.get_running_loop()
-    intake = _intakes.get(id(loop))
-    if intake is None or getattr(intake, "_loop", None) is not loop:
-        intake = VoteIntake()
-        intake._loop = loop  # type: ignore[attr-defined]
-        _intakes[id(loop)] = intake
-    return intake
+    return per_loop(_intakes, VoteIntake)
