@@ -54,6 +54,7 @@ lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run -v1
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 test-embedded: $(TEST_STAMP) messages browser
 	env -u DATABASE_URL -u REDIS_URL VECHE_VAR_DIR=$(CURDIR)/var/test $(VENV)/bin/pytest $(PYTEST_ARGS)

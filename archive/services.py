@@ -20,11 +20,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from archive import exports
+from ideas.text import clean_text
 from archive.models import ArchiveAddendum, ArchivedIdea, ArchivedVote, SessionArchive
 from archive.text import lemma_field
 from ideas.errors import Conflict, Forbidden
@@ -290,7 +291,7 @@ def build_snapshot(session: CaseSession, *, archived_at: datetime) -> tuple[dict
 def archive_freeze(*, session: CaseSession, actor: Any) -> SessionArchive:
     """Freeze the session's outcome: snapshot, hash, search rows, final votes.
 
-    Called by `ideas.operations.session_set_stage` inside its transaction, with
+    Called through `ideas.events.session_archiving` from `session_set_stage` inside its transaction, with
     the session row locked, so nothing can vote or post between the snapshot and
     the stage change.
     """
@@ -301,25 +302,16 @@ def archive_freeze(*, session: CaseSession, actor: Any) -> SessionArchive:
     votes_csv = exports.votes_csv_from_rows(votes)
     document["votes"]["sha256"] = sha256_text(votes_csv)
     snapshot = canonical_json(document)
-    public = document["session"]
+    # The row's columns and the search rows are read back out of the snapshot's own
+    # bytes, with the same functions `archive_verify` uses to re-derive them.
+    frozen = json.loads(snapshot)
     archive = SessionArchive.objects.create(
-        session=session,
-        forum=session.forum,
-        title=session.title,
-        question=session.question,
-        city=session.forum.city if session.forum else "",
-        city_folded=(session.forum.city if session.forum else "").casefold(),
-        text_folded=" ".join([session.title, session.question, session.forum.title if session.forum else ""]).casefold(),
-        held_on=public["held_on"],
-        ideas_count=len(document["ideas"]),
-        participants_count=document["turnout"]["participants"],
+        **archive_fields(frozen),
         snapshot=snapshot,
         sha256=sha256_text(snapshot),
-        votes_sha256=document["votes"]["sha256"],
-        archived_at=archived_at,
         archived_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    _index_ideas(archive, document)
+    _index_ideas(archive, frozen)
     ArchivedVote.objects.bulk_create(
         [
             ArchivedVote(archive=archive, idea_id=v.idea_id, voter=v.voter, value=v.value, voted_at=v.voted_at)
@@ -330,29 +322,74 @@ def archive_freeze(*, session: CaseSession, actor: Any) -> SessionArchive:
     return archive
 
 
+# --- what the public reads, derived from the snapshot -------------------------------------------
+#
+# Everything the list, the search and the API read from a column instead of the snapshot
+# is one of these. Freezing writes them from the snapshot; `archive_verify` derives them
+# again from the (hash-checked) snapshot and compares, so none can change unnoticed.
+
+SEARCH_FIELDS = ("title", "text", "sector", "group_title", "score", "votes")
+
+
+def _snapshot_time(value: str) -> datetime:
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+def archive_fields(document: dict[str, Any]) -> dict[str, Any]:
+    """The `SessionArchive` columns, as a parsed snapshot gives them."""
+    forum = document["forum"] or {}
+    session = document["session"]
+    city = forum.get("city") or ""
+    return {
+        "session_id": session["id"],
+        "forum_id": forum.get("id"),
+        "title": session["title"],
+        "question": session["question"],
+        "city": city,
+        "city_folded": city.casefold(),
+        "text_folded": " ".join([session["title"], session["question"], forum.get("title") or ""]).casefold(),
+        "held_on": date.fromisoformat(session["held_on"]),
+        "ideas_count": len(document["ideas"]),
+        "participants_count": document["turnout"]["participants"],
+        "archived_at": _snapshot_time(document["archived_at"]),
+        "votes_sha256": document["votes"]["sha256"],
+    }
+
+
+def search_rows(document: dict[str, Any]) -> dict[int, dict[str, Any]]:
+    """The `ArchivedIdea` columns the public reads, per idea id, as a parsed snapshot gives them."""
+    group_titles = {group["id"]: group["title"] for group in document["groups"]}
+    return {
+        idea["id"]: {
+            "title": idea["title"] or "",
+            "text": idea["text"],
+            "sector": idea["sector"] or "",
+            "group_title": group_titles.get(idea["group"], ""),
+            "score": idea["tally"]["score"],
+            "votes": idea["tally"]["votes"],
+        }
+        for idea in document["ideas"]
+    }
+
+
 def _index_ideas(archive: SessionArchive, document: dict[str, Any]) -> None:
     """Search rows for the published ideas, with the embeddings the session already computed."""
-    group_titles = {group["id"]: group["title"] for group in document["groups"]}
+    rows_by_idea = search_rows(document)
     embeddings = {
         pk: (vector, model)
-        for pk, vector, model in Idea.objects.filter(
-            pk__in=[idea["id"] for idea in document["ideas"]], embedding__isnull=False
-        ).values_list("id", "embedding", "embedding_model")
+        for pk, vector, model in Idea.objects.filter(pk__in=list(rows_by_idea), embedding__isnull=False).values_list(
+            "id", "embedding", "embedding_model"
+        )
     }
     rows = []
-    for idea in document["ideas"]:
-        vector, model = embeddings.get(idea["id"], (None, ""))
+    for idea_id, fields in rows_by_idea.items():
+        vector, model = embeddings.get(idea_id, (None, ""))
         rows.append(
             ArchivedIdea(
                 archive=archive,
-                idea_id=idea["id"],
-                title=idea["title"],
-                text=idea["text"],
-                sector=idea["sector"] or "",
-                group_title=group_titles.get(idea["group"], ""),
-                score=idea["tally"]["score"],
-                votes=idea["tally"]["votes"],
-                lemmas="" if settings.DATABASE_IS_POSTGRES else lemma_field(f"{idea['title']} {idea['text']}"),
+                idea_id=idea_id,
+                **fields,
+                lemmas="" if settings.DATABASE_IS_POSTGRES else lemma_field(f"{fields['title']} {fields['text']}"),
                 embedding=bytes(vector) if vector is not None else None,
                 embedding_model=model if vector is not None else "",
             )
@@ -390,8 +427,6 @@ def addendum_document(addendum: ArchiveAddendum, archive_sha256: str) -> str:
 
 def archive_add_addendum(*, archive: SessionArchive, actor: Any, text: Any) -> ArchiveAddendum:
     """Publish a correction beside the frozen record (moderators of the session only)."""
-    from ideas.operations import clean_text
-
     if not archive.session.is_moderator(actor):
         raise Forbidden(_("Only the session's moderators may add a correction."))
     text = clean_text(text, field="text", max_length=ADDENDUM_MAX)
@@ -408,6 +443,10 @@ def archive_add_addendum(*, archive: SessionArchive, actor: Any, text: Any) -> A
         )
         addendum.sha256 = sha256_text(addendum_document(addendum, archive.sha256))
         addendum.save()
+        # The chain's head moves with it, so dropping the newest addendum shows as well.
+        SessionArchive.objects.filter(pk=archive.pk).update(
+            addenda_count=F("addenda_count") + 1, addenda_sha256=addendum.sha256
+        )
     return addendum
 
 
@@ -416,6 +455,13 @@ def archive_add_addendum(*, archive: SessionArchive, actor: Any, text: Any) -> A
 
 @dataclass(frozen=True)
 class Mismatch:
+    """One thing that differs from what the snapshot commits to.
+
+    `what` names the field: an archive column (`title`, `held_on`, `ideas_count`…),
+    `snapshot`, `votes`, `search.<column>` or `search rows` for the search index,
+    `addendum #<id>` or `addenda` for the correction chain.
+    """
+
     archive_id: int
     what: str
     detail: str
@@ -425,7 +471,7 @@ class Mismatch:
 
 
 def archive_verify(archive_ids: list[int] | None = None) -> tuple[int, list[Mismatch]]:
-    """Recompute every hash; return how many archives were checked and what did not match."""
+    """Recompute every hash and derived field; return how many archives were checked and what did not match."""
     mismatches: list[Mismatch] = []
     archives = SessionArchive.objects.order_by("id")
     if archive_ids:
@@ -433,36 +479,94 @@ def archive_verify(archive_ids: list[int] | None = None) -> tuple[int, list[Mism
     checked = 0
     for archive in archives.iterator(chunk_size=50):
         checked += 1
-        mismatches.extend(_verify_one(archive))
+        mismatches.extend(archive_verify_one(archive))
     return checked, mismatches
 
 
-def _verify_one(archive: SessionArchive) -> list[Mismatch]:
+def archive_verify_one(archive: SessionArchive) -> list[Mismatch]:
     found: list[Mismatch] = []
     actual = sha256_text(archive.snapshot)
     if actual != archive.sha256:
         found.append(Mismatch(archive.pk, "snapshot", f"stored {archive.sha256}, computed {actual}"))
     try:
         document = json.loads(archive.snapshot)
-    except ValueError as error:
-        return [*found, Mismatch(archive.pk, "snapshot", f"not JSON: {error}")]
+        fields = archive_fields(document)
+        rows = search_rows(document)
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        found.append(Mismatch(archive.pk, "snapshot", f"not a readable {SNAPSHOT_FORMAT} record: {error!r}"))
+        return [*found, *_verify_addenda(archive)]
     if canonical_json(document) != archive.snapshot:
         found.append(Mismatch(archive.pk, "snapshot", "not in canonical form"))
+    found.extend(_verify_columns(archive, fields))
     votes_hash = sha256_text(exports.votes_csv(archive))
-    recorded = (document.get("votes") or {}).get("sha256")
-    if votes_hash != recorded or votes_hash != archive.votes_sha256:
-        found.append(Mismatch(archive.pk, "votes", f"snapshot says {recorded}, rows give {votes_hash}"))
-    texts = {idea["id"]: idea["text"] for idea in document.get("ideas", [])}
-    indexed = dict(ArchivedIdea.objects.filter(archive=archive).values_list("idea_id", "text"))
-    if indexed != texts:
-        changed = sorted(set(texts.items()) ^ set(indexed.items()))
-        found.append(Mismatch(archive.pk, "search index", f"{len(changed)} idea rows differ from the snapshot"))
+    if votes_hash != fields["votes_sha256"]:
+        found.append(Mismatch(archive.pk, "votes", f"snapshot says {fields['votes_sha256']}, rows give {votes_hash}"))
+    found.extend(_verify_search_rows(archive, rows))
+    found.extend(_verify_addenda(archive))
+    return found
+
+
+def _verify_columns(archive: SessionArchive, fields: dict[str, Any]) -> list[Mismatch]:
+    found = []
+    for name, expected in fields.items():
+        stored = getattr(archive, name)
+        if isinstance(stored, datetime) and timezone.is_naive(stored):
+            stored = timezone.make_aware(stored, UTC)
+        if stored != expected:
+            found.append(Mismatch(archive.pk, name, f"stored {stored!r}, the snapshot gives {expected!r}"))
+    return found
+
+
+def _verify_search_rows(archive: SessionArchive, expected: dict[int, dict[str, Any]]) -> list[Mismatch]:
+    stored = {
+        row.pop("idea_id"): row
+        for row in ArchivedIdea.objects.filter(archive=archive).values("idea_id", *SEARCH_FIELDS)
+    }
+    found = [
+        Mismatch(archive.pk, "search rows", f"idea #{idea_id} of the snapshot has no search row")
+        for idea_id in sorted(expected.keys() - stored.keys())
+    ]
+    found += [
+        Mismatch(archive.pk, "search rows", f"idea #{idea_id} is not in the snapshot")
+        for idea_id in sorted(stored.keys() - expected.keys())
+    ]
+    for idea_id in sorted(expected.keys() & stored.keys()):
+        for name in SEARCH_FIELDS:
+            if stored[idea_id][name] != expected[idea_id][name]:
+                found.append(
+                    Mismatch(
+                        archive.pk,
+                        f"search.{name}",
+                        f"idea #{idea_id}: stored {stored[idea_id][name]!r}, "
+                        f"the snapshot gives {expected[idea_id][name]!r}",
+                    )
+                )
+    return found
+
+
+def _verify_addenda(archive: SessionArchive) -> list[Mismatch]:
+    """Each addendum matches its hash and follows the previous one; the chain ends where the archive says."""
+    found = []
     previous = ""
-    for addendum in archive.addenda.order_by("created_at", "id"):
-        expected = sha256_text(addendum_document(addendum, archive.sha256))
-        if addendum.sha256 != expected or addendum.previous_sha256 != previous:
-            found.append(Mismatch(archive.pk, f"addendum #{addendum.pk}", "hash or chain does not match"))
+    count = 0
+    for addendum in ArchiveAddendum.objects.filter(archive=archive).order_by("created_at", "id"):
+        count += 1
+        if addendum.sha256 != sha256_text(addendum_document(addendum, archive.sha256)):
+            found.append(Mismatch(archive.pk, f"addendum #{addendum.pk}", "its text or time does not match its hash"))
+        if addendum.previous_sha256 != previous:
+            found.append(
+                Mismatch(archive.pk, f"addendum #{addendum.pk}", "does not follow the addendum before it")
+            )
         previous = addendum.sha256
+    if count != archive.addenda_count or previous != archive.addenda_sha256:
+        found.append(
+            Mismatch(
+                archive.pk,
+                "addenda",
+                f"{count} addenda ending at {previous or 'none'}; the archive records "
+                f"{archive.addenda_count} ending at {archive.addenda_sha256 or 'none'}",
+            )
+        )
     return found
 
 

@@ -18,7 +18,7 @@ from ideas import operations
 from ideas.embeddings import current_encoder, embed_missing, idea_text
 from ideas.errors import Conflict, NotFound
 from ideas.models import CaseSession, Group, GroupSuggestion, Idea, IdeaStatus
-from realtime import notify
+from ideas import events
 
 logger = logging.getLogger("veche.grouping")
 
@@ -38,7 +38,7 @@ def suggestion_request(*, session: CaseSession, actor: Any) -> GroupSuggestion:
     with transaction.atomic():
         suggestion = GroupSuggestion.objects.create(session=session, requested_by=actor)
         transaction.on_commit(lambda: _enqueue(suggestion.pk))
-        notify.suggestion_updated(session.pk, suggestion.pk, GroupSuggestion.Status.PENDING)
+        events.suggestion_updated(session.pk, suggestion.pk, GroupSuggestion.Status.PENDING)
     return suggestion
 
 
@@ -65,13 +65,13 @@ def suggestion_compute(suggestion_id: int) -> str:
         return "skipped"
     session = suggestion.session
     GroupSuggestion.objects.filter(pk=suggestion_id).update(status=GroupSuggestion.Status.RUNNING)
-    # Outside a transaction, notify sends at once: the moderator sees the progress live.
-    notify.suggestion_updated(session.pk, suggestion_id, GroupSuggestion.Status.RUNNING)
+    # Outside a transaction, events go at once: the moderator sees the progress live.
+    events.suggestion_updated(session.pk, suggestion_id, GroupSuggestion.Status.RUNNING)
     try:
         embed_missing(
             session=session
         )  # vectors the background missed (a lost worker, a model change)
-        notify.suggestion_progress(session.pk, suggestion_id, 1, 2)
+        events.suggestion_progress(session.pk, suggestion_id, 1, 2)
         rows = list(
             Idea.objects.filter(
                 session=session,
@@ -115,7 +115,7 @@ def suggestion_compute(suggestion_id: int) -> str:
             status=GroupSuggestion.Status.FAILED, error=str(error)[:500], finished_at=timezone.now()
         )
         outcome = GroupSuggestion.Status.FAILED
-    notify.suggestion_updated(session.pk, suggestion_id, outcome)
+    events.suggestion_updated(session.pk, suggestion_id, outcome)
     return str(outcome)
 
 
@@ -175,12 +175,12 @@ def suggestion_apply(
             created.append(group)
         suggestion.status = GroupSuggestion.Status.APPLIED
         suggestion.save(update_fields=["status"])
-        notify.suggestion_updated(session.pk, suggestion.pk, GroupSuggestion.Status.APPLIED)
+        events.suggestion_updated(session.pk, suggestion.pk, GroupSuggestion.Status.APPLIED)
         operations._log(
             session,
             actor=actor,
             action="groups.apply_suggestion",
             data={"suggestion": suggestion.pk, "groups": [g.pk for g in created]},
         )
-        notify.groups_updated(session.pk)
+        events.groups_updated(session.pk)
     return created

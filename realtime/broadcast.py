@@ -1,6 +1,6 @@
 """The only sync-side caller of the live bus: hands committed domain events to the stream.
 
-`notify` schedules `session_event` with `transaction.on_commit`; here the event is
+`ideas.events` hands each committed event to `session_event` (registered in `realtime.apps`); here the event is
 shaped (`realtime.events`) and published on the bus (Redis, or the in-process
 broker in the embedded default). Vote changes are not published one by one: they
 only mark ideas dirty, and each session's ticker publishes one `tally` per tick.
@@ -72,7 +72,7 @@ def _send(session_id: int, kind: str, payload: dict[str, Any]) -> None:
 
 
 def session_event(session_id: int, kind: str, payload: dict[str, Any]) -> None:
-    """Send one committed domain event of a session (called after commit by `notify`)."""
+    """Send one committed domain event of a session (the sink registered with `ideas.events`)."""
     try:
         _send(session_id, kind, payload)
     except Exception:  # Redis down or slow: the vote stands, the stream catches up later.
