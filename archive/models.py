@@ -8,7 +8,10 @@ and for the vote-level export; the snapshot commits to the votes through
 
 Rows are written once. Corrections are `ArchiveAddendum` rows linked to the
 archive, each hashed together with the archive's hash and the previous
-addendum's, so an addendum cannot be edited or dropped silently.
+addendum's, so an addendum cannot be edited or dropped silently. The archive row
+keeps the chain's length and last hash (`addenda_count`, `addenda_sha256`): the
+only fields that ever move, forward, when a correction is added, so dropping the
+newest addendum breaks the chain too.
 """
 
 from __future__ import annotations
@@ -66,6 +69,9 @@ class SessionArchive(WriteOnceModel):
     snapshot = models.TextField(_("snapshot (canonical JSON)"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     votes_sha256 = models.CharField(_("SHA-256 of the votes export"), max_length=64)
+    # The head of the addendum chain, moved by `archive_add_addendum` only.
+    addenda_count = models.PositiveIntegerField(_("addenda"), default=0, editable=False)
+    addenda_sha256 = models.CharField(_("SHA-256 of the last addendum"), max_length=64, blank=True, editable=False)
     archived_at = models.DateTimeField(_("archived at"), db_index=True)
     archived_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
