@@ -56,8 +56,30 @@ def polis_time(value: datetime) -> tuple[str, str]:
     return str(milliseconds), text
 
 
-def _writer(buffer: io.StringIO) -> Any:
-    return csv.writer(buffer, lineterminator="\n")
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula gets a leading `'` (CSV injection, OWASP).
+
+    Numbers stay numbers. Every CSV export writes through `_SafeWriter`, so no export
+    can forget it; the votes export is numbers and fixed words only, so its bytes (and
+    the hash the snapshot holds of them) are unchanged by it.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+class _SafeWriter:
+    """`csv.writer` with `\n` line ends that passes every cell through `spreadsheet_safe`."""
+
+    def __init__(self, buffer: io.StringIO) -> None:
+        self._writer = csv.writer(buffer, lineterminator="\n")
+
+    def writerow(self, row: Iterable[Any]) -> None:
+        self._writer.writerow([spreadsheet_safe(value) for value in row])
+
+
+def _writer(buffer: io.StringIO) -> _SafeWriter:
+    return _SafeWriter(buffer)
 
 
 def polis_vote(value: int) -> int:
@@ -106,13 +128,6 @@ def comments_csv(archive: SessionArchive) -> str:
     return buffer.getvalue()
 
 
-def _cell(value: Any) -> Any:
-    """Neutralise formula-looking text cells for spreadsheet users (numbers stay numbers)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def ideas_csv(archive: SessionArchive) -> str:
     """One row per published idea, in rank order, with totals and a column pair per published sector."""
     document = snapshot_of(archive)
@@ -133,10 +148,10 @@ def ideas_csv(archive: SessionArchive) -> str:
             [
                 idea["rank"],
                 idea["id"],
-                _cell(idea["title"]),
-                _cell(idea["text"]),
+                idea["title"],
+                idea["text"],
                 idea["sector"] or "",
-                _cell(groups.get(idea["group"], "")),
+                groups.get(idea["group"], ""),
                 *[tally.get(key, 0) for key in counts],
                 tally["votes"],
                 tally["score"],

