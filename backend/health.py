@@ -1,4 +1,5 @@
-"""`/healthz`: the process answers. `/readyz`: its database, channel layer and worker answer."""
+"""`/healthz`: the process answers. `/readyz`: its database, channel layer and worker answer,
+and where the rate limits count (shared in Redis, or this process while Redis is away)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,17 @@ def _check_worker() -> str:
     return "ok" if stale == 0 else f"{stale} tasks waiting over a minute"
 
 
+def _check_rate_limits() -> str:
+    # "local (redis unavailable)" is degraded, not down: the limits still hold, per process,
+    # and REST keeps working without Redis (SPEC §4), so it does not fail readiness.
+    from ideas.api.throttles import limits_status
+
+    return limits_status()
+
+
+DEGRADED_BUT_READY = {"rate_limits": ("shared", "in-process", "local (redis unavailable)")}
+
+
 def _minutes_ago(minutes: int):  # type: ignore[no-untyped-def]
     from datetime import timedelta
 
@@ -58,6 +70,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
         ("database", _check_database),
         ("channel_layer", _check_channel_layer),
         ("worker", _check_worker),
+        ("rate_limits", _check_rate_limits),
     ):
         started = time.perf_counter()
         try:
@@ -66,7 +79,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
             checks[name] = f"error: {type(error).__name__}"
             healthy = False
         else:
-            if checks[name] not in ("ok", "in-process"):
+            if checks[name] not in ("ok", "in-process", *DEGRADED_BUT_READY.get(name, ())):
                 healthy = False
         checks[f"{name}_ms"] = f"{(time.perf_counter() - started) * 1000:.1f}"
     return JsonResponse(

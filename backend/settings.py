@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -46,11 +47,10 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", default=False)
-# The embedded default keeps a development key so `make run` needs nothing;
-# production sets SECRET_KEY (checked by `manage.py check --deploy`).
-SECRET_KEY = env_str(
-    "SECRET_KEY", "veche-insecure-development-key-change-me-in-production-0123456789"
-)
+# The embedded default keeps a development key so `make run` needs nothing; it is public,
+# so `manage.py check --deploy` refuses it when DEBUG is off (veche.E002, backend/apps.py).
+DEVELOPMENT_SECRET_KEY = "veche-insecure-development-key-change-me-in-production-0123456789"
+SECRET_KEY = env_str("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_htmx",
+    "csp",
     "channels",
     "ideas",
     "realtime",
@@ -80,22 +81,26 @@ INSTALLED_APPS = [
 ]
 
 # Sync-only on purpose (see backend/middleware.py): one thread hop per request under ASGI.
+# Security, CSRF and clickjacking keep Django's own paths so that `check --deploy` sees them.
 MIDDLEWARE = [
-    "backend.middleware.SecurityMiddleware",
+    "backend.middleware.ClientAddressMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "backend.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "backend.middleware.SessionMiddleware",
     "backend.middleware.LocaleMiddleware",
     "backend.middleware.CommonMiddleware",
-    "backend.middleware.CsrfViewMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
     "backend.middleware.AuthenticationMiddleware",
     "backend.middleware.MessageMiddleware",
-    "backend.middleware.XFrameOptionsMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "backend.middleware.HtmxMiddleware",
 ]
 
-# The stock security, CSRF and clickjacking middleware are installed as sync-only subclasses;
-# Django's deploy checks only recognise the stock paths, so `backend.apps` checks ours instead.
-SILENCED_SYSTEM_CHECKS = ["security.W001", "security.W002", "security.W003"]
+# Proxies whose X-Forwarded-For is believed (addresses or CIDR blocks, comma-separated): the
+# client is the right-most address in the chain that is not one of them. Empty: the header is
+# ignored and the peer's address is the client's (backend/middleware.ClientAddressMiddleware).
+VECHE_TRUSTED_PROXIES = env_list("VECHE_TRUSTED_PROXIES")
 
 ROOT_URLCONF = "backend.urls"
 WSGI_APPLICATION = "backend.wsgi.application"
@@ -163,6 +168,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("VECHE_CACHE_PREFIX", "veche"),
+            # Rate limits read the cache on every write: a Redis that hangs must cost a request
+            # half a second at most, then the limits fall back to this process (ideas/api/throttles).
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
@@ -220,6 +228,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "ideas.api.errors.exception_handler",
+    # REMOTE_ADDR is already the client's address (ClientAddressMiddleware, VECHE_TRUSTED_PROXIES);
+    # 0 stops DRF from reading a client-sent X-Forwarded-For on its own.
+    "NUM_PROXIES": 0,
     "DEFAULT_THROTTLE_RATES": {
         # Keyed on the join code, not the IP: a hall of 2,000 phones shares one address.
         "join_code": env_str("VECHE_THROTTLE_JOIN_CODE", "3000/min"),
@@ -229,6 +240,7 @@ REST_FRAMEWORK = {
         "participant_vote": env_str("VECHE_THROTTLE_VOTE", "120/min"),
         "participant_post": env_str("VECHE_THROTTLE_POST", "20/min"),
         "similar": env_str("VECHE_THROTTLE_SIMILAR", "240/min"),
+        # Staff sign-in (REST token and /admin/login/): per address and username.
         "staff_login": env_str("VECHE_THROTTLE_LOGIN", "20/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -257,6 +269,8 @@ VECHE_DEFAULT_SECTORS = [
     ("expert", "Эксперт"),
 ]
 VECHE_TALLY_TICK_SECONDS = env_float("VECHE_TALLY_TICK_SECONDS", 0.25)
+# Wrong join codes a minute, across all addresses, that log an ERROR (someone guessing codes).
+VECHE_JOIN_GUESS_ALARM = env_int("VECHE_JOIN_GUESS_ALARM", 1000)
 VECHE_EMBEDDING_MODEL = env_str("VECHE_EMBEDDING_MODEL")
 
 # --- Security (production) ------------------------------------------------------------
@@ -271,6 +285,24 @@ if not DEBUG and env_bool("VECHE_HTTPS", default=False):
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files, no
+# inline code anywhere (the API docs load their script from a URL too, see backend/urls.py).
+# 'self' covers the live socket (ws:/wss: on the same host) in current browsers.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,

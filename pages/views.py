@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ideas import operations
@@ -70,15 +71,16 @@ def _joinable(code: str) -> CaseSession:
     return session
 
 
+@never_cache  # carries or sets the participant's token: never stored by a cache
 @require_http_methods(["GET", "POST"])
 def join(request: HttpRequest, code: str) -> HttpResponse:
+    # As the REST join: a valid code always works; past the address's limit, wrong codes get 429.
     limiter = WrongCodeLimiter()
-    if limiter.blocked(request) is not None:
-        return render(request, "pages/join_blocked.html", status=429)
     try:
         session = _joinable(code)
     except Http404:
-        limiter.record_miss(request)
+        if limiter.refuse_miss(request) is not None:
+            return render(request, "pages/join_blocked.html", status=429)
         return render(request, "pages/join_unknown.html", {"code": code, "form": CodeForm()}, status=404)
     if access.current_participant(request, session) is not None:
         return redirect("pages:phone", session_id=session.pk)
@@ -95,6 +97,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
             except DomainError as error:
                 apply_domain_error(form, error)
             else:
+                limiter.note_join(request, session.pk)
                 response = redirect("pages:phone", session_id=session.pk)
                 access.remember_participant(response, request, session_id=session.pk, token=joined.token)
                 return response
@@ -135,6 +138,7 @@ def phone_context(request: HttpRequest, session: CaseSession, participant: Parti
     }
 
 
+@never_cache  # carries or sets the participant's token: never stored by a cache
 @require_GET
 def phone(request: HttpRequest, session_id: int) -> HttpResponse:
     session, participant = _participant_or_redirect(request, session_id)
@@ -145,6 +149,7 @@ def phone(request: HttpRequest, session_id: int) -> HttpResponse:
     return render(request, "pages/phone.html", context)
 
 
+@never_cache  # carries or sets the participant's token: never stored by a cache
 @require_GET
 def phone_live(request: HttpRequest, session_id: int) -> HttpResponse:
     """The changing part of the phone page, fetched by live.js after a live event."""

@@ -144,20 +144,22 @@ class JoinView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
+        # A valid code always joins, however many wrong ones this address sent (a venue shares
+        # one address); only further wrong codes are refused with 429 (see WrongCodeLimiter).
         limiter = WrongCodeLimiter()
-        wait = limiter.blocked(request)
-        if wait is not None:
-            raise Throttled(
-                wait=wait, detail=_("Too many wrong codes from this network. Wait a minute.")
-            )
         data = _validated(s.JoinSerializer, request)
         try:
             joined = operations.participant_join(
                 code=data["code"], display_name=data["display_name"], sector=data["sector"]
             )
         except NotFound:
-            limiter.record_miss(request)
+            wait = limiter.refuse_miss(request)
+            if wait is not None:
+                raise Throttled(
+                    wait=wait, detail=_("Too many wrong codes from this network. Wait a minute.")
+                ) from None
             raise
+        limiter.note_join(request, joined.participant.session_id)
         request.auth = joined.participant
         return Response(
             {

@@ -103,10 +103,9 @@ def test_guessing_codes_from_one_address_is_throttled(api, session, monkeypatch)
     statuses = [join(client, code=f"WRONG{i}").status_code for i in range(7)]
     assert statuses[:5] == [404] * 5
     assert statuses[5:] == [429, 429]
-    # Even the right code waits now: this address is guessing.
-    blocked = join(client, code=session.join_code)
-    assert blocked.status_code == 429
-    assert blocked.json()["detail"]
+    assert join(client, code="WRONG9").json()["detail"]
+    # The right code still joins: a venue's typos never lock out the people who read the screen.
+    assert join(client, code=session.join_code).status_code == 201
 
 
 def test_a_whole_hall_behind_one_address_can_join(api, session):
