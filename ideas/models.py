@@ -152,6 +152,16 @@ class CaseSession(models.Model):
     )
     premoderation = models.BooleanField(_("pre-moderation"), default=False)
     is_public = models.BooleanField(_("public (big screen and archive)"), default=True)
+    # Names stay in the room unless the session says otherwise: by default others see
+    # an idea's sector, not its author's name (ideas.selectors.author_name_visible).
+    show_author_names = models.BooleanField(
+        _("show authors' names to everyone"),
+        default=False,
+        help_text=_(
+            "Off: participants and the public see each idea's sector; its author and "
+            "moderators see the name."
+        ),
+    )
     starts_at = models.DateTimeField(_("starts at"), null=True, blank=True)
     timer_ends_at = models.DateTimeField(_("timer ends at"), null=True, blank=True)
     created_by = models.ForeignKey(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from ideas import selectors
 from ideas.models import (
     IDEA_TEXT_MAX,
     IDEA_TITLE_MAX,
@@ -122,6 +123,7 @@ class SessionSerializer(serializers.ModelSerializer):
             "live_results_visible",
             "premoderation",
             "is_public",
+            "show_author_names",
             "starts_at",
             "timer_ends_at",
             "stage_changed_at",
@@ -141,10 +143,7 @@ class SessionSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         if request is None:
             return None
-        if session.is_moderator(request.user):
-            return session.join_code
-        participant = request.auth if isinstance(request.auth, Participant) else None
-        if participant is not None and participant.session_id == session.pk:
+        if selectors.join_code_visible(session, selectors.Viewer.of_request(request)):
             return session.join_code
         return None
 
@@ -275,8 +274,9 @@ class IdeaSerializer(serializers.ModelSerializer):
             return None
         author = idea.author
         assert author is not None
-        # Names stay in the room: moderators and the author see them, others the sector.
-        if self._is_moderator() or self.get_mine(idea):
+        # Names stay in the room (ideas.selectors.author_name_for): moderators and the
+        # author see them; others see the sector unless the session shows names.
+        if self.context.get("names_public") or self._is_moderator() or self.get_mine(idea):
             return {"display_name": author.display_name, "sector": author.sector}
         return {"display_name": None, "sector": author.sector}
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import django_filters
 from django.contrib.auth import authenticate
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ideas import embeddings, grouping, operations, tallies
+from ideas import embeddings, grouping, operations, selectors, tallies
 from ideas.api import serializers as s
 from ideas.api.authentication import request_participant
 from ideas.api.permissions import IsStaffOrReadOnly
@@ -32,7 +32,7 @@ from ideas.api.throttles import (
     WrongCodeLimiter,
 )
 from ideas.errors import InvalidInput, NotFound
-from ideas.models import ApiToken, CaseSession, Forum, Group, Idea, IdeaStatus, Stage, Vote
+from ideas.models import ApiToken, CaseSession, Forum, Group, Idea, IdeaStatus, Vote
 
 
 def _validated(
@@ -56,39 +56,23 @@ def _require_moderator(request: Request, session: CaseSession) -> None:
         raise PermissionDenied(_("Only the session's moderators may do this."))
 
 
-def sessions_visible_to(request: Request) -> QuerySet[CaseSession]:
-    """Public sessions for everyone; private ones for their moderators and participants."""
-    sessions = CaseSession.objects.select_related("forum")
-    user = request.user
-    if user and user.is_authenticated and (user.is_staff or user.is_superuser):
-        return sessions
-    visible = Q(is_public=True) & ~Q(stage=Stage.DRAFT)
-    if user and user.is_authenticated:
-        visible |= Q(moderators=user)
-    participant = request_participant(request)
-    if participant is not None:
-        visible |= Q(pk=participant.session_id)
-    return sessions.filter(visible).distinct()
-
-
-def results_visible(request: Request, session: CaseSession) -> bool:
-    if session.is_moderator(request.user):
-        return True
-    return session.live_results_visible or session.stage in (Stage.RESULTS, Stage.ARCHIVED)
+# Who may read what is decided in `ideas.selectors` (the one read rule); views only ask.
 
 
 def idea_context(request: Request, session: CaseSession) -> dict[str, Any]:
     """What an idea's reader may see: tallies when results are visible, their own votes."""
-    participant = request_participant(request)
-    if participant is not None and participant.session_id != session.pk:
-        participant = None
+    viewer = selectors.Viewer.of_request(request)
+    participant = viewer.member_of(session)
+    is_moderator = viewer.moderates(session)
     context: dict[str, Any] = {
         "request": request,
         "participant": participant,
-        "is_moderator": session.is_moderator(request.user),
+        "is_moderator": is_moderator,
         "voting_method": session.voting_method,
+        # Names stay in the room: the serializer shows one when the read rule allows it.
+        "names_public": selectors.author_name_for(session, moderator=is_moderator, author=False),
     }
-    if results_visible(request, session):
+    if selectors.results_visible(session, viewer):
         context["tallies"] = tallies.idea_tallies(session)
     if participant is not None:
         context["my_votes"] = dict(
@@ -228,7 +212,7 @@ class SessionViewSet(
     http_method_names = ["get", "post", "patch", "head", "options", "put", "delete"]
 
     def get_queryset(self) -> QuerySet[CaseSession]:
-        return sessions_visible_to(self.request)
+        return selectors.sessions_visible_to(selectors.Viewer.of_request(self.request))
 
     def get_permissions(self) -> list[Any]:
         # Participants act inside a session (ideas, votes); staff run sessions.
@@ -331,7 +315,8 @@ class SessionViewSet(
                 s.IdeaSerializer(idea, context=context).data, status=status.HTTP_201_CREATED
             )
         context = idea_context(request, session)
-        ideas = Idea.objects.filter(session=session).select_related("author")
+        ideas = selectors.ideas_visible_to(session, selectors.Viewer.of_request(request))
+        ideas = ideas.select_related("author")
         if context["is_moderator"]:
             wanted = request.query_params.get("status")
             if wanted:
@@ -340,11 +325,6 @@ class SessionViewSet(
                         _("Unknown status."), fields={"status": [_("Unknown status.")]}
                     )
                 ideas = ideas.filter(status=wanted)
-        else:
-            visible = Q(status=IdeaStatus.PUBLISHED)
-            if context["participant"] is not None:
-                visible |= Q(author=context["participant"]) & ~Q(status=IdeaStatus.MERGED)
-            ideas = ideas.filter(visible)
         group = request.query_params.get("group")
         if group:
             if group == "none":
@@ -407,7 +387,7 @@ class SessionViewSet(
     @action(detail=True, methods=["get"])
     def results(self, request: Request, pk: str | None = None) -> Response:
         session = self.get_object()
-        if not results_visible(request, session):
+        if not selectors.results_visible(session, selectors.Viewer.of_request(request)):
             raise PermissionDenied(_("Results are shown when the moderators open them."))
         return Response(tallies.session_results(session))
 
@@ -418,7 +398,6 @@ class SessionViewSet(
     @action(detail=True, methods=["get", "post"])
     def groups(self, request: Request, pk: str | None = None) -> Response:
         session = self.get_object()
-        is_moderator = session.is_moderator(request.user)
         if request.method == "POST":
             _require_moderator(request, session)
             data = _validated(s.GroupWriteSerializer, request)
@@ -435,13 +414,7 @@ class SessionViewSet(
             )
             return Response(s.GroupSerializer(group).data, status=status.HTTP_201_CREATED)
         groups = Group.objects.filter(session=session).prefetch_related("ideas")
-        visible = None
-        if not is_moderator:
-            visible = set(
-                Idea.objects.filter(session=session, status=IdeaStatus.PUBLISHED).values_list(
-                    "pk", flat=True
-                )
-            )
+        visible = selectors.group_members_visible(session, selectors.Viewer.of_request(request))
         return Response(
             s.GroupSerializer(groups, many=True, context={"visible_idea_ids": visible}).data
         )
@@ -461,10 +434,8 @@ class SessionViewSet(
     @action(detail=True, methods=["get"], throttle_classes=[SimilarThrottle])
     def similar(self, request: Request, pk: str | None = None) -> Response:
         session = self.get_object()
-        participant = request_participant(request)
-        if not session.is_moderator(request.user) and (
-            participant is None or participant.session_id != session.pk
-        ):
+        viewer = selectors.Viewer.of_request(request)
+        if not selectors.similar_allowed(session, viewer):
             raise NotAuthenticated(_("Join the session to see similar ideas."))
         query = s.SimilarQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -474,7 +445,12 @@ class SessionViewSet(
             limit=query.validated_data["limit"],
             exclude=query.validated_data.get("exclude"),
         )
-        ideas = Idea.objects.in_bulk([item.idea_id for item in found])
+        # Only ideas this reader may see, whatever the similarity index holds.
+        ideas = (
+            selectors.ideas_visible_to(session, viewer)
+            .select_related("author")
+            .in_bulk([item.idea_id for item in found])
+        )
         context = idea_context(request, session)
         return Response(
             [
@@ -527,7 +503,7 @@ class IdeaViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     http_method_names = ["get", "patch", "put", "post", "delete", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Idea]:
-        return Idea.objects.select_related("session", "author")
+        return Idea.objects.select_related("session", "session__forum", "author")
 
     def get_object(self) -> Idea:
         idea = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
@@ -536,16 +512,7 @@ class IdeaViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return idea
 
     def _may_see(self, idea: Idea) -> bool:
-        request = self.request
-        if idea.session.is_moderator(request.user):
-            return True
-        participant = request_participant(request)
-        in_session = participant is not None and participant.session_id == idea.session_id
-        if not in_session and (not idea.session.is_public or idea.session.stage == Stage.DRAFT):
-            return False
-        if idea.status == IdeaStatus.PUBLISHED:
-            return True
-        return in_session and idea.author_id == participant.pk and idea.status != IdeaStatus.MERGED
+        return selectors.idea_visible(idea, selectors.Viewer.of_request(self.request))
 
     def _context(self, idea: Idea) -> dict[str, Any]:
         return idea_context(self.request, idea.session)
@@ -660,16 +627,22 @@ class GroupViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     http_method_names = ["get", "patch", "post", "delete", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Group]:
-        return Group.objects.select_related("session").prefetch_related("ideas")
+        return Group.objects.select_related("session", "session__forum").prefetch_related("ideas")
 
     def get_object(self) -> Group:
         group = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
-        if not group.session.is_moderator(self.request.user):
-            if not group.session.is_public and not (
-                (p := request_participant(self.request)) and p.session_id == group.session_id
-            ):
-                raise NotFound(_("No such group."))
+        if not selectors.group_visible(group, selectors.Viewer.of_request(self.request)):
+            raise NotFound(_("No such group."))
         return group
+
+    def _members(self, group: Group) -> dict[str, Any]:
+        """Serializer context: the members this reader may see (hidden ideas never listed)."""
+        viewer = selectors.Viewer.of_request(self.request)
+        return {"visible_idea_ids": selectors.group_members_visible(group.session, viewer)}
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        group = self.get_object()
+        return Response(s.GroupSerializer(group, context=self._members(group)).data)
 
     @extend_schema(request=s.GroupWriteSerializer, responses=s.GroupSerializer)
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -75,6 +75,7 @@ def session_update(*, session: CaseSession, actor: Any, **fields: Any) -> CaseSe
         "live_results_visible",
         "premoderation",
         "is_public",
+        "show_author_names",
         "starts_at",
         "forum",
     }
