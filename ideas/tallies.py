@@ -225,7 +225,8 @@ def session_results(session: CaseSession) -> dict[str, Any]:
     consensus_ideas = [
         row["id"]
         for row in idea_rows
-        if row["consensus"] is not None and _supported_everywhere(row, published, method)
+        if row["consensus"] is not None
+        and supported_everywhere(row["by_sector"], tallies.sector_voters, published, method)
     ]
     return {
         "session": session.pk,
@@ -249,19 +250,34 @@ def session_results(session: CaseSession) -> dict[str, Any]:
     }
 
 
-def _supported_everywhere(row: dict[str, Any], sectors: list[str], method: str) -> bool:
-    """An idea counts as cross-sector consensus when a majority of every published sector is for it."""
+def supported_everywhere(
+    by_sector: dict[str, dict[str, int]],
+    sector_voters: dict[str, int],
+    sectors: list[str],
+    method: str,
+) -> bool:
+    """Supported across all sectors: a majority of every published sector's voters is for it.
+
+    `sectors` are the published ones (at least `VECHE_MIN_SECTOR_VOTERS` voters in the
+    session); at least two are needed, or there is nothing to bridge.
+    - `support` and `dots`: more than half of the sector's voters (everyone of the sector
+      who voted on anything in the session saw the idea) support it (any dots count);
+    - `agree`: more than half of the sector's votes on the idea agree (a pass is not for
+      it), and at least `VECHE_MIN_SECTOR_VOTERS` of the sector voted on it, so that one
+      person who happened to answer does not speak for a whole sector.
+    """
     if len(sectors) < 2:
         return False
+    minimum = min_sector_voters()
     for sector in sectors:
-        block = row["by_sector"].get(sector)
-        if not block or not block["votes"]:
-            return False
-        positive = block.get("agree", block.get("supporters", 0))
+        block = by_sector.get(sector) or {}
         if method == VotingMethod.AGREE:
-            if positive * 2 <= block["votes"]:
+            voters, positive = block.get("votes", 0), block.get("agree", 0)
+            if voters < minimum:
                 return False
-        elif positive == 0:
+        else:
+            voters, positive = sector_voters.get(sector, 0), block.get("supporters", 0)
+        if not voters or positive * 2 <= voters:
             return False
     return True
 
