@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import pytest
 
-from ideas import operations
+from ideas import events, operations
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def sent(monkeypatch):
-    events = []
-    from realtime import broadcast
+def sent():
+    """What a sink registered with `ideas.events` receives (the live stream is one such sink)."""
+    received = []
 
-    monkeypatch.setattr(
-        broadcast, "session_event", lambda session_id, kind, payload: events.append((kind, payload))
-    )
-    return events
+    def sink(session_id, kind, payload):
+        received.append((kind, payload))
+
+    events.register_sink(sink)
+    yield received
+    events.unregister_sink(sink)
 
 
 def test_events_leave_after_commit(
