@@ -15,7 +15,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/veche
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test test-embedded test-services lint messages browser services bench clean
+.PHONY: run test test-embedded test-services lint messages browser services bench clean screenshots
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,14 @@ test-services: $(TEST_STAMP) messages browser services
 	  VECHE_CHANNEL_PREFIX=veche-test VECHE_VAR_DIR=$(CURDIR)/var/test $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test: lint test-embedded test-services
+
+# The pictures in docs/screenshots: the browser tests that take them, told to write there
+# (a plain test run writes them to a temporary directory and leaves tracked files alone).
+SCREENSHOT_TESTS := tests/e2e/test_participant.py::test_phone_joins_posts_sees_similar_and_votes_and_the_screen_follows \
+  tests/e2e/test_moderation.py::test_moderator_hides_merges_and_groups_and_every_screen_follows
+screenshots: $(TEST_STAMP) messages browser
+	env -u DATABASE_URL -u REDIS_URL VECHE_VAR_DIR=$(CURDIR)/var/test VECHE_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots \
+	  $(VENV)/bin/pytest -p no:cacheprovider $(SCREENSHOT_TESTS)
 
 bench: $(TEST_STAMP)
 	@echo "see README.md, section Benchmarks"

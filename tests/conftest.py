@@ -14,6 +14,11 @@ from rest_framework.test import APIClient
 
 from ideas import operations
 from ideas.models import ApiToken, CaseSession, Forum, Idea, Participant, Stage
+from tests.tracked_files import (  # noqa: F401 - the tracked-files guard's hooks
+    pytest_sessionfinish,
+    pytest_sessionstart,
+    pytest_terminal_summary,
+)
 
 User = get_user_model()
 

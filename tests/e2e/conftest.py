@@ -35,7 +35,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# `make screenshots` sets this to docs/screenshots; a plain test run writes to pytest's
+# temporary directory instead, so running the tests never rewrites tracked files.
+SCREENSHOTS_ENV = "VECHE_SCREENSHOTS_DIR"
+_screenshots_dir: Path | None = None
 
 
 def _free_port() -> int:
@@ -187,6 +190,19 @@ def login(page: Any, server: Server, next_path: str) -> None:
     live_ready(page)
 
 
-def screenshot(page: Any, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / name), full_page=False)
+@pytest.fixture(scope="session", autouse=True)
+def screenshots_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where `screenshot` writes: $VECHE_SCREENSHOTS_DIR (relative to the project) or a temporary directory."""
+    global _screenshots_dir
+    configured = os.environ.get(SCREENSHOTS_ENV, "").strip()
+    _screenshots_dir = ROOT / configured if configured else tmp_path_factory.mktemp("screenshots")
+    _screenshots_dir.mkdir(parents=True, exist_ok=True)
+    return _screenshots_dir
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """Save what the page shows (the docs' pictures under `make screenshots`); returns the file."""
+    assert _screenshots_dir is not None, "the screenshots_dir fixture sets the directory"
+    path = _screenshots_dir / name
+    page.screenshot(path=str(path), full_page=False)
+    return path
