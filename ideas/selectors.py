@@ -143,25 +143,37 @@ def similar_allowed(session: CaseSession, viewer: Viewer) -> bool:
 # --- ideas ---------------------------------------------------------------------------------------
 
 
-def idea_visible_for(idea: Idea, *, moderator: bool, author: bool) -> bool:
+def status_visible_for(status: str, *, moderator: bool, author: bool) -> bool:
     """The idea-level rule, for a reader of a session they may read."""
-    if moderator or idea.status == IdeaStatus.PUBLISHED:
+    if moderator or status == IdeaStatus.PUBLISHED:
         return True
-    return author and idea.status in OWN_UNPUBLISHED
+    return author and status in OWN_UNPUBLISHED
+
+
+def idea_visible_for(idea: Idea, *, moderator: bool, author: bool) -> bool:
+    return status_visible_for(idea.status, moderator=moderator, author=author)
+
+
+def ideas_visible_for(
+    session: CaseSession | int, *, moderator: bool, participant: Participant | None = None
+) -> QuerySet[Idea]:
+    """The idea-level rule as a query, for a reader of a session they may read."""
+    ideas = Idea.objects.filter(session=session)
+    if moderator:
+        return ideas
+    visible = Q(status=IdeaStatus.PUBLISHED)
+    if participant is not None:
+        visible |= Q(author=participant, status__in=OWN_UNPUBLISHED)
+    return ideas.filter(visible)
 
 
 def ideas_visible_to(session: CaseSession, viewer: Viewer) -> QuerySet[Idea]:
     """The session's ideas this viewer may read (none when the session itself is hidden)."""
-    ideas = Idea.objects.filter(session=session)
     if not session_visible(session, viewer):
-        return ideas.none()
-    if viewer.moderates(session):
-        return ideas
-    visible = Q(status=IdeaStatus.PUBLISHED)
-    participant = viewer.member_of(session)
-    if participant is not None:
-        visible |= Q(author=participant, status__in=OWN_UNPUBLISHED)
-    return ideas.filter(visible)
+        return Idea.objects.none()
+    return ideas_visible_for(
+        session, moderator=viewer.moderates(session), participant=viewer.member_of(session)
+    )
 
 
 def idea_visible(idea: Idea, viewer: Viewer) -> bool:

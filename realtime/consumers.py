@@ -19,9 +19,9 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from ideas import operations
+from ideas import operations, selectors
 from ideas.errors import DomainError
-from ideas.models import CaseSession, Participant, Stage
+from ideas.models import CaseSession, Participant
 from realtime.hub import Connection, Hub, current_hub, in_thread, message_text
 from realtime.intake import current_intake
 
@@ -47,14 +47,15 @@ class Access:
 def resolve_access(session_id: int, user: Any, participant: Participant | None, language: str) -> Access:
     """Who may watch this session, and as whom (the REST API's visibility rules)."""
     with translation.override(language):
-        session = CaseSession.objects.filter(pk=session_id).first()
+        session = CaseSession.objects.select_related("forum").filter(pk=session_id).first()
         if session is None:
             return Access(None, close_code=CLOSE_NOT_FOUND, error_code="not_found", message=str(_("No such session.")))
-        if session.is_moderator(user):
+        viewer = selectors.Viewer(user, participant)  # the read rule: ideas.selectors
+        if viewer.moderates(session):
             return Access("moderator")
-        if participant is not None and participant.session_id == session.pk:
-            return Access("participant", participant_id=participant.pk)
-        if session.is_public and session.stage != Stage.DRAFT:
+        if viewer.member_of(session) is not None:
+            return Access("participant", participant_id=participant.pk if participant else None)
+        if selectors.session_visible(session, viewer):
             return Access("viewer")  # the big screen, or a participant of another session: read-only
         return Access(
             None,

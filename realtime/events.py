@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from ideas import selectors
 from ideas.models import (
     CaseSession,
     Group,
     Idea,
     IdeaStatus,
     Participant,
-    Stage,
     Vote,
     VotingMethod,
 )
@@ -37,8 +37,8 @@ def participant_audience(participant_id: int) -> str:
 
 
 def results_public(session: CaseSession) -> bool:
-    """May non-moderators see tallies? (the REST API's `results_visible` for a non-moderator)"""
-    return bool(session.live_results_visible) or session.stage in (Stage.RESULTS, Stage.ARCHIVED)
+    """May non-moderators see tallies? (the read rule: `ideas.selectors.results_public`)"""
+    return selectors.results_public(session)
 
 
 def session_block(session: CaseSession) -> dict[str, Any]:
@@ -77,8 +77,9 @@ def idea_block(idea: Idea, *, moderator: bool, mine: bool) -> dict[str, Any]:
     author = idea.author
     if author is not None:
         # Names stay in the room: moderators and the author see them, others the sector.
+        shown = selectors.author_name_for(idea.session, moderator=moderator, author=mine)
         block["author"] = {
-            "display_name": author.display_name if (moderator or mine) else None,
+            "display_name": author.display_name if shown else None,
             "sector": author.sector,
         }
     if moderator or mine:
@@ -103,9 +104,11 @@ def snapshot_base(session_id: int, *, moderator: bool) -> dict[str, Any] | None:
     if session is None:
         return None
     show_tallies = moderator or results_public(session)
-    ideas = Idea.objects.filter(session=session).select_related("author").order_by("created_at", "id")
-    if not moderator:
-        ideas = ideas.filter(status=IdeaStatus.PUBLISHED)
+    ideas = (
+        selectors.ideas_visible_for(session, moderator=moderator)
+        .select_related("author", "session")
+        .order_by("created_at", "id")
+    )
     rows = list(ideas)
     tallies = idea_tallies(session) if show_tallies else {}
     blocks = []
@@ -129,8 +132,8 @@ def snapshot_personal(session_id: int, participant_id: int) -> dict[str, Any]:
     session = participant.session
     own = (
         Idea.objects.filter(session_id=session_id, author=participant)
-        .exclude(status__in=[IdeaStatus.PUBLISHED, IdeaStatus.MERGED])
-        .select_related("author")
+        .filter(status__in=selectors.OWN_UNPUBLISHED)
+        .select_related("author", "session")
         .order_by("created_at", "id")
     )
     votes = dict(Vote.objects.filter(participant=participant).values_list("idea_id", "value"))
@@ -150,13 +153,13 @@ def snapshot_personal(session_id: int, participant_id: int) -> dict[str, Any]:
 
 def idea_variants(idea_id: int) -> Variants:
     """`idea.created` / `idea.updated`: full for moderators and the author, public or removed for others."""
-    idea = Idea.objects.select_related("author").filter(pk=idea_id).first()
+    idea = Idea.objects.select_related("author", "session").filter(pk=idea_id).first()
     if idea is None:
         return [[ALL, {"idea": removed_block(idea_id)}]]
     variants: Variants = [[MOD, {"idea": idea_block(idea, moderator=True, mine=False)}]]
-    if idea.author_id is not None and idea.status != IdeaStatus.MERGED:
+    if idea.author_id is not None and selectors.idea_visible_for(idea, moderator=False, author=True):
         variants.append([participant_audience(idea.author_id), {"idea": idea_block(idea, moderator=False, mine=True)}])
-    if idea.status == IdeaStatus.PUBLISHED:
+    if selectors.idea_visible_for(idea, moderator=False, author=False):
         variants.append([ALL, {"idea": idea_block(idea, moderator=False, mine=False)}])
     else:
         variants.append([ALL, {"idea": removed_block(idea.pk)}])
@@ -179,7 +182,11 @@ def tally_variants(session_id: int, idea_ids: list[int]) -> Variants:
     everything = {str(i): tallies.get(i, Tally()).as_dict(method) for i in sorted(statuses)}
     variants: Variants = [[MOD, {"tallies": everything}]]
     if results_public(session):
-        public = {key: value for key, value in everything.items() if statuses[int(key)] == IdeaStatus.PUBLISHED}
+        public = {
+            key: value
+            for key, value in everything.items()
+            if selectors.status_visible_for(statuses[int(key)], moderator=False, author=False)
+        }
         if public:
             variants.append([ALL, {"tallies": public}])
     return variants
@@ -211,12 +218,9 @@ def groups_variants(session_id: int) -> Variants:
     session = CaseSession.objects.filter(pk=session_id).first()
     if session is None:
         return []
-    published = set(
-        Idea.objects.filter(session=session, status=IdeaStatus.PUBLISHED).values_list("pk", flat=True)
-    )
     return [
-        [MOD, {"groups": groups_list(session, visible_ids=None)}],
-        [ALL, {"groups": groups_list(session, visible_ids=published)}],
+        [MOD, {"groups": groups_list(session, visible_ids=selectors.group_members_for(session, moderator=True))}],
+        [ALL, {"groups": groups_list(session, visible_ids=selectors.group_members_for(session, moderator=False))}],
     ]
 
 
@@ -231,3 +235,8 @@ def session_variants(session_id: int) -> Variants:
 def suggestion_variants(suggestion_id: int, extra: dict[str, Any]) -> Variants:
     """`suggestion.updated` / `suggestion.progress`: the grouping pipeline's state, moderators only."""
     return [[MOD, {"suggestion": suggestion_id, **extra}]]
+
+
+def session_idea_ids(session_id: int) -> list[int]:
+    """Every idea of a session (a full tally after the bus lost messages: tally_variants filters readers)."""
+    return list(Idea.objects.filter(session_id=session_id).order_by("pk").values_list("pk", flat=True))
