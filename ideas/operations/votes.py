@@ -323,9 +323,17 @@ def _check_request_id(request_id: Any) -> str | None:
     return request_id
 
 
+# The largest id a BigAutoField holds. A larger one names no idea, and must be refused here,
+# before the batch's shared queries: SQLite cannot even bind it (OverflowError), which failed
+# every other vote of the batch with it.
+_MAX_ID = 2**63 - 1
+
+
 def _check_idea_id(idea_id: Any) -> int:
     if isinstance(idea_id, bool) or not isinstance(idea_id, int):
         raise InvalidInput(_("Unknown idea."), fields={"idea": [_("Unknown idea.")]})
+    if not 1 <= idea_id <= _MAX_ID:
+        raise NotFound(_("No such idea in your session."))
     return int(idea_id)
 
 
