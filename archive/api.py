@@ -14,10 +14,10 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotAuthenticated
+from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -26,11 +26,13 @@ from archive import exports, services
 from archive.models import ArchiveAddendum, SessionArchive
 from archive.search import MAX_LIMIT, archive_search
 from archive.selectors import archives_visible_to
+from ideas.api.authentication import request_participant
+from ideas.api.params import ID_PATTERN, POSITIVE_INT_SCHEMA, IdFilter, query_int
 from ideas.errors import InvalidInput
 
 
 class ArchiveFilter(django_filters.FilterSet):
-    forum = django_filters.NumberFilter(field_name="forum_id")
+    forum = IdFilter(field_name="forum_id")
     city = django_filters.CharFilter(method="filter_city")
     date_from = django_filters.DateFilter(field_name="held_on", lookup_expr="gte")
     date_to = django_filters.DateFilter(field_name="held_on", lookup_expr="lte")
@@ -94,7 +96,7 @@ class ArchiveViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     """Archived sessions. Nothing here changes a record; corrections are linked addenda."""
 
     serializer_class = ArchiveSerializer
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = ID_PATTERN
     filterset_class = ArchiveFilter
     permission_classes: list[Any] = []
 
@@ -107,7 +109,7 @@ class ArchiveViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def get_serializer_class(self) -> type[serializers.Serializer]:
         return ArchiveDetailSerializer if self.action == "retrieve" else ArchiveSerializer
 
-    @extend_schema(responses={(200, "application/json"): OpenApiTypes.BYTE})
+    @extend_schema(responses={(200, "application/json"): OpenApiTypes.OBJECT})
     def snapshot_json(self, request: Request, pk: str | None = None) -> HttpResponse:
         """The stored bytes themselves: `sha256sum` of this body equals the archive's sha256."""
         archive = self.get_object()
@@ -137,6 +139,9 @@ class ArchiveViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def addenda(self, request: Request, pk: str | None = None) -> Response:
         """Add a correction (the session's moderators); the record itself never changes."""
         if not (request.user and request.user.is_authenticated):
+            if request_participant(request) is not None:
+                # A participant's token is a valid credential, just not a moderator's: 403, not 401.
+                raise PermissionDenied(_("Only the session's moderators may add a correction."))
             raise NotAuthenticated(_("Sign in as a moderator to add a correction."))
         archive = self.get_object()
         if not isinstance(request.data, dict):
@@ -169,16 +174,13 @@ def search_params(params: Any) -> dict[str, Any]:
     if len(query) > 200:
         message = _("Search for at most 200 characters.")
         raise InvalidInput(message, fields={"q": [message]})
-    parsed: dict[str, Any] = {"query": query}
-    for name, key in (("limit", "limit"), ("archive_id", "archive"), ("forum_id", "forum")):
-        raw = params.get(key)
-        if raw in (None, ""):
-            continue
-        if not str(raw).isdigit():
-            message = _("Must be a whole number.")
-            raise InvalidInput(message, fields={key: [message]})
-        parsed[name] = int(raw)
-    parsed["limit"] = max(1, min(parsed.get("limit", 20), MAX_LIMIT))
+    # A limit above MAX_LIMIT is cut to it; what is not a whole number in range answers 400.
+    limit = query_int(params, "limit", default=20)
+    parsed: dict[str, Any] = {"query": query, "limit": min(limit or 20, MAX_LIMIT)}
+    for name, key in (("archive_id", "archive"), ("forum_id", "forum")):
+        value = query_int(params, key)
+        if value is not None:
+            parsed[name] = value
     return parsed
 
 
@@ -190,11 +192,16 @@ class ArchiveSearchView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("q", str, required=True, description="words to find (any word form)"),
-            OpenApiParameter("limit", int, description=f"at most {MAX_LIMIT}"),
-            OpenApiParameter("archive", int, description="only this archive"),
-            OpenApiParameter("forum", int, description="only this forum"),
+            OpenApiParameter(
+                "limit", POSITIVE_INT_SCHEMA, description=f"default 20; more than {MAX_LIMIT} counts as {MAX_LIMIT}"
+            ),
+            OpenApiParameter("archive", POSITIVE_INT_SCHEMA, description="only this archive"),
+            OpenApiParameter("forum", POSITIVE_INT_SCHEMA, description="only this forum"),
         ],
-        responses=SearchHitSerializer(many=True),
+        responses=inline_serializer(
+            "ArchiveSearchResults",
+            {"query": serializers.CharField(), "results": SearchHitSerializer(many=True)},
+        ),
     )
     def get(self, request: Request) -> Response:
         params = search_params(request.query_params)

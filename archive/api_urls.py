@@ -1,7 +1,11 @@
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from rest_framework.routers import SimpleRouter
 
 from archive import api
+from ideas.api.params import IdConverter
+
+# ASCII ids within 64 bits, as the routers take them: Django's `int` takes any length.
+register_converter(IdConverter, "id")
 
 router = SimpleRouter(trailing_slash=True)
 router.register("", api.ArchiveViewSet, basename="archive")
@@ -15,9 +19,9 @@ def _download(method: str) -> object:
 # as the Polis open-data folders name theirs.
 urlpatterns = [
     path("search/", api.ArchiveSearchView.as_view(), name="archive-search"),
-    path("<int:pk>/snapshot.json", _download("snapshot_json"), name="archive-snapshot-json"),
-    path("<int:pk>/ideas.csv", _download("ideas_csv"), name="archive-ideas-csv"),
-    path("<int:pk>/comments.csv", _download("comments_csv"), name="archive-comments-csv"),
-    path("<int:pk>/votes.csv", _download("votes_csv"), name="archive-votes-csv"),
+    path("<id:pk>/snapshot.json", _download("snapshot_json"), name="archive-snapshot-json"),
+    path("<id:pk>/ideas.csv", _download("ideas_csv"), name="archive-ideas-csv"),
+    path("<id:pk>/comments.csv", _download("comments_csv"), name="archive-comments-csv"),
+    path("<id:pk>/votes.csv", _download("votes_csv"), name="archive-votes-csv"),
     path("", include(router.urls)),
 ]

@@ -225,7 +225,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # JSON nested deeper than a request ever needs is refused with a 400, not a RecursionError.
+    "DEFAULT_PARSER_CLASSES": [
+        "ideas.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # Bounded, strictly read limit/offset (ideas.api.params).
+    "DEFAULT_PAGINATION_CLASS": "ideas.api.params.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "ideas.api.errors.exception_handler",
     # REMOTE_ADDR is already the client's address (ClientAddressMiddleware, VECHE_TRUSTED_PROXIES);

@@ -7,10 +7,12 @@ state change others must see goes through `ideas.operations`.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -48,6 +50,51 @@ def default_sectors() -> list[dict[str, str]]:
     return [{"code": code, "label": label} for code, label in settings.VECHE_DEFAULT_SECTORS]
 
 
+SECTOR_CODE = re.compile(r"[a-z0-9_-]{1,32}")  # fits Participant.sector
+SECTOR_LABEL_MAX = 80
+SECTORS_MAX = 20
+
+
+def validate_sectors(value: Any) -> list[dict[str, str]]:
+    """A forum's sectors as every reader expects them, or ValidationError.
+
+    Pages, the API, the live snapshot and the archive read `code` and `label` of every sector;
+    one malformed entry stored once made all of them fail for everyone. So the shape is
+    checked here, for every path that saves a forum (`Forum.clean` and `Forum.save`).
+    Returns the sectors with their labels trimmed.
+    """
+    if not isinstance(value, list) or not value:
+        raise ValidationError(_("Give at least one sector."), code="invalid")
+    if len(value) > SECTORS_MAX:
+        raise ValidationError(
+            _("Give at most %(count)d sectors."), code="invalid", params={"count": SECTORS_MAX}
+        )
+    cleaned: list[dict[str, str]] = []
+    for sector in value:
+        if not isinstance(sector, dict) or set(sector) != {"code", "label"}:
+            raise ValidationError(
+                _("Each sector is an object with a “code” and a “label”, nothing else."),
+                code="invalid",
+            )
+        code, label = sector["code"], sector["label"]
+        if not isinstance(code, str) or not SECTOR_CODE.fullmatch(code):
+            raise ValidationError(
+                _("A sector code is 1 to 32 small Latin letters, digits, “-” or “_”."),
+                code="invalid",
+            )
+        if not isinstance(label, str) or not label.strip() or len(label.strip()) > SECTOR_LABEL_MAX:
+            raise ValidationError(
+                _("A sector label is text of 1 to %(max)d characters."),
+                code="invalid",
+                params={"max": SECTOR_LABEL_MAX},
+            )
+        cleaned.append({"code": code, "label": label.strip()})
+    codes = [sector["code"] for sector in cleaned]
+    if len(set(codes)) != len(codes):
+        raise ValidationError(_("Sector codes must be unique."), code="invalid")
+    return cleaned
+
+
 class Forum(models.Model):
     title = models.CharField(_("title"), max_length=200)
     city = models.CharField(_("city"), max_length=120, blank=True)
@@ -79,6 +126,18 @@ class Forum(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The last line of defence: whatever path saves a forum, malformed sectors never land.
+        self.sectors = validate_sectors(self.sectors)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        try:
+            self.sectors = validate_sectors(self.sectors)
+        except ValidationError as error:
+            raise ValidationError({"sectors": error.messages}) from error
 
 
 class Stage(models.TextChoices):
@@ -202,7 +261,11 @@ class CaseSession(models.Model):
     @property
     def sectors(self) -> list[dict[str, str]]:
         if self.forum is not None and self.forum.sectors:
-            return list(self.forum.sectors)
+            try:
+                return validate_sectors(self.forum.sectors)
+            except ValidationError:
+                # Stored before sectors were checked on save: the defaults keep the session usable.
+                pass
         return default_sectors()
 
     @property

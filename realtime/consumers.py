@@ -7,7 +7,6 @@ consumer does not use the channel layer at all (no per-socket subscription).
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from ideas import operations, selectors
+from ideas.api.parsers import loads_bounded
 from ideas.errors import DomainError
 from ideas.models import CaseSession, Participant
 from realtime.hub import Connection, Hub, current_hub, in_thread, message_text
@@ -176,8 +176,9 @@ class SessionConsumer(AsyncWebsocketConsumer):
             await self._error(None, "invalid", _("Send JSON text messages of at most 4 KB."))
             return
         try:
-            content = json.loads(text_data)
-        except ValueError:
+            # Bounded depth: 1,000 nested brackets made json.loads raise RecursionError (close 1011).
+            content = loads_bounded(text_data)
+        except ValueError:  # TooDeep is a ValueError too
             content = None
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):
             await self._error(None, "invalid", _("Send a JSON object with a “type”."))

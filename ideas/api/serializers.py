@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ideas import selectors
+from ideas.api.params import IdField, QueryIdField
 from ideas.models import (
     IDEA_TEXT_MAX,
     IDEA_TITLE_MAX,
@@ -27,7 +29,10 @@ from ideas.models import (
     Participant,
     Stage,
     VotingMethod,
+    validate_sectors,
 )
+
+SESSION_YEARS = (2000, 2100)
 
 
 class StrictCharField(serializers.CharField):
@@ -55,8 +60,23 @@ class SectorSerializer(serializers.Serializer):
     label = StrictCharField(max_length=80)
 
 
+@extend_schema_field(SectorSerializer(many=True))
+class SectorsField(serializers.JSONField):
+    """A forum's sectors, checked whole by the model's own rule (`ideas.models.validate_sectors`).
+
+    Not a nested serializer: under PATCH DRF makes nested fields partial too, so a sector without
+    a label passed, was stored, and broke every page and list that shows the forum.
+    """
+
+    def to_internal_value(self, data: Any) -> list[dict[str, str]]:
+        try:
+            return validate_sectors(data)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from error
+
+
 class ForumSerializer(serializers.ModelSerializer):
-    sectors = SectorSerializer(many=True, required=False)
+    sectors = SectorsField(required=False)
     age_rating = serializers.ChoiceField(choices=AgeRating.choices, required=False)
 
     class Meta:
@@ -74,14 +94,6 @@ class ForumSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["id", "created_at"]
-
-    def validate_sectors(self, value: list[dict[str, str]]) -> list[dict[str, str]]:
-        codes = [sector["code"] for sector in value]
-        if not value:
-            raise serializers.ValidationError(_("Give at least one sector."))
-        if len(set(codes)) != len(codes):
-            raise serializers.ValidationError(_("Sector codes must be unique."))
-        return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         starts = attrs.get("starts_on", getattr(self.instance, "starts_on", None))
@@ -147,6 +159,16 @@ class SessionSerializer(serializers.ModelSerializer):
             return session.join_code
         return None
 
+    def validate_starts_at(self, value: Any) -> Any:
+        # Before 1920 Yakutsk kept local mean time (+08:38:58): such a date comes back with an
+        # offset in seconds, which is no RFC 3339 date-time. No session is held then anyway.
+        if value is not None and not (SESSION_YEARS[0] <= value.year <= SESSION_YEARS[1]):
+            raise serializers.ValidationError(
+                _("Give a start between the years %(first)d and %(last)d.")
+                % {"first": SESSION_YEARS[0], "last": SESSION_YEARS[1]}
+            )
+        return value
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         budget = attrs.get("dots_budget", getattr(self.instance, "dots_budget", 5))
         per_idea = attrs.get("dots_max_per_idea", getattr(self.instance, "dots_max_per_idea", 3))
@@ -196,7 +218,7 @@ class IdeaModerateSerializer(serializers.Serializer):
     )
     reason = serializers.ChoiceField(choices=HideReason.choices, required=False, allow_blank=True)
     note = StrictCharField(max_length=500, required=False, allow_blank=True)
-    group = serializers.IntegerField(required=False, allow_null=True)
+    group = IdField(required=False, allow_null=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs:
@@ -205,7 +227,7 @@ class IdeaModerateSerializer(serializers.Serializer):
 
 
 class MergeSerializer(serializers.Serializer):
-    into = StrictIntegerField()
+    into = IdField()
 
 
 class VoteSerializer(serializers.Serializer):
@@ -321,17 +343,17 @@ class GroupWriteSerializer(serializers.Serializer):
         child=StrictCharField(max_length=60), max_length=20, required=False
     )
     order = StrictIntegerField(min_value=0, required=False)
-    ideas = serializers.ListField(child=StrictIntegerField(), max_length=5000, required=False)
+    ideas = serializers.ListField(child=IdField(), max_length=5000, required=False)
 
 
 class GroupMergeSerializer(serializers.Serializer):
-    into = StrictIntegerField()
+    into = IdField()
 
 
 class SimilarQuerySerializer(serializers.Serializer):
     text = serializers.CharField(max_length=IDEA_TEXT_MAX, trim_whitespace=True)
     limit = serializers.IntegerField(min_value=1, max_value=20, default=5)
-    exclude = serializers.IntegerField(required=False)
+    exclude = QueryIdField(required=False)
 
 
 class SimilarIdeaSerializer(serializers.Serializer):
