@@ -14,7 +14,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied, Throttled
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,6 +21,7 @@ from rest_framework.views import APIView
 from ideas import embeddings, grouping, operations, selectors, tallies
 from ideas.api import serializers as s
 from ideas.api.authentication import request_participant
+from ideas.api.params import MAX_ID, BoundedLimitOffsetPagination, IdFilter, parse_int
 from ideas.api.permissions import IsStaffOrReadOnly
 from ideas.api.throttles import (
     JoinCodeThrottle,
@@ -194,6 +194,8 @@ class ForumViewSet(viewsets.ModelViewSet):
 
 
 class SessionFilter(django_filters.FilterSet):
+    forum = IdFilter(field_name="forum_id")
+
     class Meta:
         model = CaseSession
         fields = ["forum", "stage"]
@@ -295,7 +297,9 @@ class SessionViewSet(
     @extend_schema(
         methods=["POST"], request=s.IdeaCreateSerializer, responses={201: s.IdeaSerializer}
     )
-    @action(detail=True, methods=["get", "post"], throttle_classes=[PostThrottle])
+    @action(
+        detail=True, methods=["get", "post"], throttle_classes=[PostThrottle], filter_backends=[]
+    )
     def ideas(self, request: Request, pk: str | None = None) -> Response:
         session = self.get_object()
         if request.method == "POST":
@@ -329,8 +333,8 @@ class SessionViewSet(
         if group:
             if group == "none":
                 ideas = ideas.filter(group__isnull=True)
-            elif group.isdigit():
-                ideas = ideas.filter(group_id=int(group))
+            elif (group_id := parse_int(group, min_value=1, max_value=MAX_ID)) is not None:
+                ideas = ideas.filter(group_id=group_id)
             else:
                 raise InvalidInput(
                     _("Give a group id or “none”."),
@@ -354,7 +358,7 @@ class SessionViewSet(
                 return context["tallies"].get(idea.pk, Tally()).score(session.voting_method)
 
             rows.sort(key=score, reverse=ordering == "-score")
-        paginator = LimitOffsetPagination()
+        paginator = BoundedLimitOffsetPagination()
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(
             s.IdeaSerializer(page, many=True, context=context).data
@@ -395,7 +399,7 @@ class SessionViewSet(
     @extend_schema(
         methods=["POST"], request=s.GroupWriteSerializer, responses={201: s.GroupSerializer}
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def groups(self, request: Request, pk: str | None = None) -> Response:
         session = self.get_object()
         if request.method == "POST":
@@ -431,7 +435,13 @@ class SessionViewSet(
         ],
         responses=s.SimilarIdeaSerializer(many=True),
     )
-    @action(detail=True, methods=["get"], throttle_classes=[SimilarThrottle])
+    @action(
+        detail=True,
+        methods=["get"],
+        throttle_classes=[SimilarThrottle],
+        pagination_class=None,
+        filter_backends=[],
+    )
     def similar(self, request: Request, pk: str | None = None) -> Response:
         session = self.get_object()
         viewer = selectors.Viewer.of_request(request)
