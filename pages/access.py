@@ -13,8 +13,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
+from ideas import selectors
 from ideas.api.authentication import principal_for_token
-from ideas.models import CaseSession, Participant, Stage
+from ideas.models import CaseSession, Participant
 
 COOKIE_SALT = "veche.pages.participant"
 COOKIE_MAX_AGE = 60 * 60 * 24 * 30  # a forum lasts days; a month covers coming back after it
@@ -64,8 +65,13 @@ def moderator_refusal(request: HttpRequest, session: CaseSession) -> HttpRespons
     raise PermissionDenied
 
 
+def viewer(request: HttpRequest, session: CaseSession, participant: Participant | None = None) -> selectors.Viewer:
+    """The page's reader for the read rule: the signed-in user and this browser's participant."""
+    if participant is None:
+        participant = current_participant(request, session)
+    return selectors.Viewer(request.user, participant)
+
+
 def may_watch(request: HttpRequest, session: CaseSession) -> bool:
-    """The big screen is read-only: public, started sessions for all; others for moderators."""
-    if session.is_moderator(request.user):
-        return True
-    return session.is_public and session.stage != Stage.DRAFT
+    """The big screen is read-only: whoever may read the session (ideas.selectors)."""
+    return selectors.session_visible(session, viewer(request, session))

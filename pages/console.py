@@ -11,21 +11,31 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from ideas import operations, tallies
+from ideas import operations, selectors, tallies
 from ideas.errors import DomainError, InvalidInput, NotFound
 from ideas.models import CaseSession, Group, HideReason, Idea, IdeaStatus, ModerationAction, Stage
 from pages import access
 from pages.forms import TimerForm
 
 
-def _session(request: HttpRequest, session_id: int) -> tuple[CaseSession, HttpResponse | None]:
+def _session(request: HttpRequest, session_id: int) -> tuple[CaseSession | None, HttpResponse | None]:
+    """The session for its moderator; else why not, without telling outsiders what exists.
+
+    Anonymous visitors are sent to the staff login before anything is looked up; a signed-in
+    reader who may not read the session gets 404 (as on every page), one who may gets 403.
+    """
+    if not request.user.is_authenticated:
+        return None, redirect_to_login(request.get_full_path())
     session = get_object_or_404(CaseSession.objects.select_related("forum"), pk=session_id)
+    if not selectors.session_visible(session, access.viewer(request, session)):
+        raise Http404
     return session, access.moderator_refusal(request, session)
 
 
@@ -70,15 +80,15 @@ def console_context(session: CaseSession) -> dict[str, Any]:
 @require_GET
 def console(request: HttpRequest, session_id: int) -> HttpResponse:
     session, refusal = _session(request, session_id)
-    if refusal:
-        return refusal
+    if refusal or session is None:
+        return refusal or HttpResponse(status=403)
     return render(request, "pages/console.html", console_context(session))
 
 
 @require_GET
 def console_live(request: HttpRequest, session_id: int) -> HttpResponse:
     session, refusal = _session(request, session_id)
-    if refusal:
+    if refusal or session is None:
         return HttpResponse(status=403)
     return render(request, "pages/_console_live.html", console_context(session))
 
@@ -208,8 +218,8 @@ ACTIONS: dict[str, Callable[[HttpRequest, CaseSession], str]] = {
 @require_POST
 def act(request: HttpRequest, session_id: int, action: str) -> HttpResponse:
     session, refusal = _session(request, session_id)
-    if refusal:
-        return refusal
+    if refusal or session is None:
+        return refusal or HttpResponse(status=403)
     handler = ACTIONS.get(action)
     if handler is None:
         return HttpResponse(status=404)

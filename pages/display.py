@@ -13,7 +13,7 @@ from django.db.models import Count
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from ideas import tallies
+from ideas import selectors, tallies
 from ideas.models import CaseSession, Idea, IdeaStatus, Participant, Stage, Vote, VotingMethod
 
 SCREEN_WALL_SIZE = 8
@@ -28,7 +28,15 @@ def sector_label(session: CaseSession, code: str) -> str:
 
 
 def results_visible_to_participants(session: CaseSession) -> bool:
-    return session.live_results_visible or session.stage in (Stage.RESULTS, Stage.ARCHIVED)
+    return selectors.results_public(session)
+
+
+def author_label(session: CaseSession, idea: Idea, *, name_shown: bool) -> str:
+    """What a reader sees of an idea's author: the name when the read rule allows, else the sector."""
+    author = idea.author
+    if author is None:
+        return ""
+    return author.display_name if name_shown else sector_label(session, author.sector)
 
 
 def posted_message(idea: Idea) -> str:
@@ -48,6 +56,7 @@ class IdeaCard:
     idea: Idea
     counts: dict[str, int] = field(default_factory=dict)
     my_vote: int | None = None
+    author: str = ""  # the author's name or, when names stay in the room, their sector
     consensus: float | None = None
 
     @property
@@ -69,6 +78,13 @@ def phone_board(session: CaseSession, participant: Participant, ideas: list[Idea
             idea=idea,
             counts=totals.get(idea.pk, tallies.Tally()).as_dict(method) if show_results else {},
             my_vote=mine.get(idea.pk),
+            author=author_label(
+                session,
+                idea,
+                name_shown=selectors.author_name_for(
+                    session, moderator=False, author=idea.author_id == participant.pk
+                ),
+            ),
         )
         for idea in ideas
     ]
@@ -97,6 +113,10 @@ def screen_board(session: CaseSession) -> dict[str, Any]:
     by_id = {row["id"]: row for row in results["ideas"]}
     ideas = {idea.pk: idea for idea in Idea.objects.filter(pk__in=by_id).select_related("author")}
     newest = sorted(ideas.values(), key=lambda idea: (idea.created_at, idea.pk), reverse=True)[:SCREEN_WALL_SIZE]
+    # The screen is what the room sees, whoever opened it: the public's rule for names.
+    names = selectors.author_name_for(session, moderator=False, author=False)
+    for idea in newest:
+        idea.author_label = author_label(session, idea, name_shown=names)  # type: ignore[attr-defined]
     leaders = [row for row in results["ideas"] if row["votes"] or row["score"]][:SCREEN_LEADERS]
     top_score = max((abs(row["score"]) for row in leaders), default=0) or 1
     for row in leaders:

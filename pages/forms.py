@@ -28,9 +28,15 @@ class JoinForm(forms.Form):
     )
     sector = forms.ChoiceField(label=_("You are here as"), widget=forms.RadioSelect)
 
-    def __init__(self, *args: Any, sectors: list[dict[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, sectors: list[dict[str, str]], names_public: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["sector"].choices = [(s["code"], s["label"]) for s in sectors]
+        if not names_public:  # the session keeps names in the room (show_author_names off)
+            self.fields["display_name"].help_text = _(
+                "Moderators see it next to your ideas; other people see only your sector."
+            )
 
 
 class IdeaForm(forms.Form):

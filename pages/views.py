@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ideas import operations
+from ideas import operations, selectors
 from ideas.api.throttles import WrongCodeLimiter
 from ideas.errors import DomainError
 from ideas.models import (
@@ -40,7 +40,7 @@ OPEN_STAGES = (Stage.IDEATION, Stage.VOTING, Stage.RESULTS)
 
 @require_GET
 def landing(request: HttpRequest) -> HttpResponse:
-    sessions = CaseSession.objects.filter(is_public=True).exclude(stage=Stage.DRAFT).order_by("starts_at", "id")
+    sessions = selectors.public_sessions().order_by("starts_at", "id")
     forums = list(Forum.objects.filter(is_public=True, sessions__in=sessions).distinct())
     by_forum: dict[int | None, list[CaseSession]] = {}
     for session in sessions:
@@ -84,7 +84,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
         return render(request, "pages/join_unknown.html", {"code": code, "form": CodeForm()}, status=404)
     if access.current_participant(request, session) is not None:
         return redirect("pages:phone", session_id=session.pk)
-    form = JoinForm(request.POST or None, sectors=session.sectors)
+    form = JoinForm(request.POST or None, sectors=session.sectors, names_public=session.show_author_names)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -113,9 +113,32 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
 # --- the participant's phone page ----------------------------------------------------------
 
 
+class NotFoundPage(Http404):
+    """A session this visitor may not read looks like no session at all (and never shows its code)."""
+
+
 def _participant_or_redirect(request: HttpRequest, session_id: int) -> tuple[CaseSession, Participant | None]:
+    """The session and this browser's participant; 404 when the visitor may not read the session."""
     session = get_object_or_404(CaseSession.objects.select_related("forum"), pk=session_id)
-    return session, access.current_participant(request, session)
+    participant = access.current_participant(request, session)
+    if participant is None and not selectors.session_visible(session, access.viewer(request, session, participant)):
+        raise NotFoundPage
+    return session, participant
+
+
+def _not_joined(request: HttpRequest, session: CaseSession) -> HttpResponse:
+    """A reader of the session who has not joined it on this browser.
+
+    Those who may read the code (its moderators) go to the join form; anyone else is asked
+    for the code shown in the room: the page never gives it away.
+    """
+    if selectors.join_code_visible(session, access.viewer(request, session)):
+        return redirect("pages:join", code=session.join_code)
+    return render(
+        request,
+        "pages/join_code.html",
+        {"session": session, "form": CodeForm(), "open": session.stage in OPEN_STAGES},
+    )
 
 
 def _phone_ideas(session: CaseSession, participant: Participant) -> list[Idea]:
@@ -143,7 +166,7 @@ def phone_context(request: HttpRequest, session: CaseSession, participant: Parti
 def phone(request: HttpRequest, session_id: int) -> HttpResponse:
     session, participant = _participant_or_redirect(request, session_id)
     if participant is None:
-        return redirect("pages:join", code=session.join_code)
+        return _not_joined(request, session)
     context = phone_context(request, session, participant)
     context["idea_form"] = IdeaForm()
     return render(request, "pages/phone.html", context)
@@ -163,7 +186,7 @@ def phone_live(request: HttpRequest, session_id: int) -> HttpResponse:
 def post_idea(request: HttpRequest, session_id: int) -> HttpResponse:
     session, participant = _participant_or_redirect(request, session_id)
     if participant is None:
-        return redirect("pages:join", code=session.join_code)
+        return redirect("pages:phone", session_id=session.pk)
     form = IdeaForm(request.POST)
     posted: Idea | None = None
     if form.is_valid():
@@ -200,7 +223,7 @@ def vote(request: HttpRequest, session_id: int, idea_id: int) -> HttpResponse:
     """The no-script fallback for voting; live.js votes through the API with a request_id."""
     session, participant = _participant_or_redirect(request, session_id)
     if participant is None:
-        return redirect("pages:join", code=session.join_code)
+        return redirect("pages:phone", session_id=session.pk)
     raw = request.POST.get("value", "")
     try:
         if raw == "withdraw":
@@ -221,8 +244,12 @@ def vote(request: HttpRequest, session_id: int, idea_id: int) -> HttpResponse:
 @require_POST
 def leave(request: HttpRequest, session_id: int) -> HttpResponse:
     """Forget this phone's participant (a shared device): the vote record stays."""
-    session = get_object_or_404(CaseSession, pk=session_id)
-    response = redirect("pages:join", code=session.join_code)
+    session = get_object_or_404(CaseSession.objects.select_related("forum"), pk=session_id)
+    # Back to the session's page (which asks for the code) when it stays readable, else home.
+    if selectors.session_visible(session, selectors.Viewer(request.user)):
+        response = redirect("pages:phone", session_id=session.pk)
+    else:
+        response = redirect("pages:landing")
     response.delete_cookie(access.cookie_name(session.pk))
     return response
 
@@ -235,10 +262,6 @@ def _watchable(request: HttpRequest, session_id: int) -> CaseSession:
     if not access.may_watch(request, session):
         raise NotFoundPage
     return session
-
-
-class NotFoundPage(Http404):
-    """A private or draft session looks like no session to outsiders."""
 
 
 def screen_context(request: HttpRequest, session: CaseSession) -> dict[str, Any]:

@@ -154,4 +154,4 @@ def test_console_without_script_redirects_back(session, moderator, user_client):
 def test_landing_lists_public_sessions_by_forum(session, user_client):
     html = user_client().get("/").content.decode()
     assert session.title in html and session.forum.title in html
-    assert f"/join/{session.join_code}" in html
+    assert f"/s/{session.pk}/" in html and session.join_code not in html
