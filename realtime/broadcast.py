@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections import deque
 from typing import Any
 
@@ -80,16 +81,21 @@ def session_event(session_id: int, kind: str, payload: dict[str, Any]) -> None:
         _remember(session_id, kind, payload)
 
 
-# Events that could not be sent (Redis away) wait here; the process's hub retries them
-# once Redis answers again, rebuilding each from the database (events are upserts, so a
+# Events that could not be sent (Redis away) wait here; a thread of this process retries them
+# until Redis answers again, rebuilding each from the database (events are upserts, so a
 # late one is harmless). Bounded: beyond it, clients still catch up by snapshot.
+# A thread, not the hub: the processes that serve REST have no sockets and so no hub, and
+# their lost dirty marks left tallies stale until the idea's next vote (issue 10).
 PENDING_MAX = 1000
+RETRY_SECONDS = 0.5
 _pending_lock = threading.Lock()
 _pending: deque[tuple[int, str, dict[str, Any]]] = deque(maxlen=PENDING_MAX)
+_retrier: threading.Thread | None = None
 
 
 def _remember(session_id: int, kind: str, payload: dict[str, Any]) -> None:
     with _pending_lock:
+        _start_retrier()
         if kind == "tally":
             for index, (other_session, other_kind, other_payload) in enumerate(_pending):
                 if other_session == session_id and other_kind == "tally":
@@ -97,6 +103,32 @@ def _remember(session_id: int, kind: str, payload: dict[str, Any]) -> None:
                     _pending[index] = (session_id, kind, {"ideas": merged})
                     return
         _pending.append((session_id, kind, payload))
+
+
+def _start_retrier() -> None:
+    """Called under the lock: one retry thread while anything waits (it ends when nothing does)."""
+    global _retrier
+    if _retrier is None or not _retrier.is_alive():
+        _retrier = threading.Thread(target=_retry_until_empty, name="veche-live-retry", daemon=True)
+        _retrier.start()
+
+
+def _retry_until_empty() -> None:
+    from django.db import close_old_connections
+
+    while True:
+        time.sleep(RETRY_SECONDS)
+        try:
+            retry_pending()
+        except Exception:  # noqa: S110 - a retry that fails waits for the next round
+            logger.debug("live: retrying pending events failed", exc_info=True)
+        finally:
+            close_old_connections()  # the events are rebuilt from the database on this thread
+        with _pending_lock:
+            if not _pending:
+                global _retrier
+                _retrier = None
+                return
 
 
 def has_pending() -> bool:

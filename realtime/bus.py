@@ -24,7 +24,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
 
@@ -192,15 +192,36 @@ class LocalBus:
 
 # --- Redis: several processes ----------------------------------------------------------------
 
+# A session's sequence must never go back, even when Redis restarts without its data (the
+# counter is gone): a missing counter starts from Redis's clock in milliseconds, which is
+# above any number an earlier counter reached unless it took more than one per millisecond.
+# Clients and the hub skip events at or below the seq they hold, so a counter restarting
+# at 1 silenced every socket until it climbed back (issue 10: stale tallies after an outage).
+SEQ_SEED_LUA = """
+local function seeded_seq(key, ttl)
+  if redis.call('EXISTS', key) == 0 then
+    local now = redis.call('TIME')
+    redis.call('SET', key, tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000), 'EX', ttl)
+  end
+end
+"""
+
 # KEYS: seq, channel, lease. ARGV: envelope, lease token ("" = no lease needed), seq ttl.
-PUBLISH_LUA = """
+PUBLISH_LUA = SEQ_SEED_LUA + """
 if ARGV[2] ~= '' and redis.call('GET', KEYS[3]) ~= ARGV[2] then
   return -1
 end
+seeded_seq(KEYS[1], ARGV[3])
 local seq = redis.call('INCR', KEYS[1])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('PUBLISH', KEYS[2], seq .. '\\n' .. ARGV[1])
 return seq
+"""
+
+# KEYS: seq. ARGV: seq ttl. The current seq (seeded when missing, so a snapshot never goes back either).
+CURRENT_SEQ_LUA = SEQ_SEED_LUA + """
+seeded_seq(KEYS[1], ARGV[1])
+return tonumber(redis.call('GET', KEYS[1]))
 """
 
 # KEYS: lease, dirty, online hash, last published presence.
@@ -239,6 +260,23 @@ if redis.call('GET', KEYS[4]) ~= tostring(total) then
 end
 return {presence, dirty}
 """
+
+
+def _no_retry(*, aio: bool) -> Any:
+    """No retries inside redis-py: each caller here has its own (the next tick, the breaker, the reader).
+
+    redis-py 6+ retries three times with up to 10 s of backoff by default; a vote's publish
+    after commit would then wait seconds for a Redis that is away.
+    """
+    from redis.backoff import NoBackoff
+
+    if aio:
+        from redis.asyncio.retry import Retry as AsyncRetry
+
+        return AsyncRetry(NoBackoff(), 0)
+    from redis.retry import Retry
+
+    return Retry(NoBackoff(), 0)
 
 
 class RedisKeys:
@@ -280,10 +318,11 @@ class RedisBus:
         self.keys = RedisKeys(prefix)
         self._url = url
         self._client = aioredis.Redis.from_url(
-            url, socket_timeout=1.0, socket_connect_timeout=1.0, health_check_interval=5
+            url, socket_timeout=1.0, socket_connect_timeout=1.0, health_check_interval=5, retry=_no_retry(aio=True)
         )
         self._publish = self._client.register_script(PUBLISH_LUA)
         self._tick = self._client.register_script(TICK_LUA)
+        self._current_seq = self._client.register_script(CURRENT_SEQ_LUA)
         self._reader: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
         self._tokens = itertools.count()
@@ -297,13 +336,20 @@ class RedisBus:
             await asyncio.wait_for(self._subscribed.wait(), timeout=2.0)
 
     async def _read_forever(self, on_message: MessageHandler, on_reset: ResetHandler) -> None:
+        """The process's one subscription; every time it is (re)made after the first, clients resync.
+
+        redis-py's own retries are off on this connection: left on, it reconnects and
+        re-subscribes by itself, and nothing tells the hub that messages were lost in
+        between (issue 10: clients kept stale tallies). Any subscription confirmation
+        after the first is treated as a reconnection as well, whoever made it.
+        """
         import redis.asyncio as aioredis
 
         delay = 0.05
         first = True
         while True:
             connection = aioredis.Redis.from_url(
-                self._url, socket_connect_timeout=1.0, health_check_interval=2
+                self._url, socket_connect_timeout=1.0, health_check_interval=2, retry=_no_retry(aio=True)
             )
             pubsub = connection.pubsub()
             try:
@@ -320,12 +366,17 @@ class RedisBus:
                     on_reset()
                 first = False
                 while True:
-                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=2.0)
+                    message = await pubsub.get_message(ignore_subscribe_messages=False, timeout=2.0)
                     if message is None:
                         # Idle: make sure the connection is alive (a silent outage looks idle).
                         await pubsub.ping()
                         continue
-                    if message.get("type") != "pmessage":
+                    kind = message.get("type")
+                    if kind == "psubscribe":  # subscribed again behind our back: messages were lost
+                        logger.warning("live bus: the subscription was renewed, resyncing every client")
+                        on_reset()
+                        continue
+                    if kind != "pmessage":
                         continue
                     channel = message["channel"].decode()
                     data = message["data"].decode("utf-8")
@@ -339,7 +390,7 @@ class RedisBus:
                     logger.warning("live bus: lost Redis; retrying in %.2fs", delay, exc_info=True)
                 first = False
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 2.0)
+                delay = min(delay * 2, 1.0)
             finally:
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()
@@ -355,8 +406,7 @@ class RedisBus:
             await self._client.aclose()
 
     async def current_seq(self, session_id: int) -> int:
-        value = await self._client.get(self.keys.seq(session_id))
-        return int(value or 0)
+        return int(await self._current_seq(keys=[self.keys.seq(session_id)], args=[SEQ_TTL_SECONDS]))
 
     async def tick(self, session_id: int, local_online: int, tick_ms: int) -> TickWork | None:
         token = f"{self.hub_id}:{next(self._tokens)}"
@@ -412,7 +462,9 @@ class RedisPublisher:
         import redis
 
         self.keys = RedisKeys(prefix)
-        self._client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self._client = redis.Redis.from_url(
+            url, socket_timeout=0.5, socket_connect_timeout=0.5, retry=_no_retry(aio=False)
+        )
         self._publish = self._client.register_script(PUBLISH_LUA)
         self._down_until = 0.0
 

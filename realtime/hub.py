@@ -33,7 +33,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections
 
-from realtime import broadcast, events
+from realtime import events
 from realtime.broadcast import envelope
 from realtime.bus import Bus, make_bus
 
@@ -46,6 +46,10 @@ PENDING_EVENTS_MAX = 200
 # Fan-out yields to the loop every so many sockets, so vote intake stays responsive.
 FAN_OUT_CHUNK = 200
 SNAPSHOT_CONCURRENCY = 8
+# After the bus lost messages (Redis away), a tally of every idea of each session follows the
+# resync snapshots this many seconds later: it covers votes committed while the snapshots were
+# read whose dirty marks never reached Redis (a process's publisher still in its breaker).
+RECOVERY_TALLY_DELAYS = (1.0, 3.0)
 
 
 # Tallies are computed on a thread of their own: in the shared pool they queued behind
@@ -255,8 +259,8 @@ class Room:
         self.online: int | None = None
         self.results_public: bool | None = None
         self.ticker: asyncio.Task[None] | None = None
-        # (moderator?, seq) → a future of (JSON fragment of the shared snapshot part, results visible?)
-        self.base_cache: dict[tuple[bool, int], asyncio.Future[tuple[str, bool]]] = {}
+        # (moderator?, seq, hub generation) → a future of (JSON fragment of the shared snapshot part, results visible?)
+        self.base_cache: dict[tuple[bool, int, int], asyncio.Future[tuple[str, bool]]] = {}
 
 
 class Hub:
@@ -271,6 +275,9 @@ class Hub:
         self._tasks: list[asyncio.Task[None]] = []
         self._started: asyncio.Future[None] | None = None
         self._snapshots = asyncio.Semaphore(SNAPSHOT_CONCURRENCY)
+        # Bumped whenever the bus may have lost messages: a snapshot part built before then is not reused.
+        self.generation = 0
+        self.resets = 0  # for tests: how often the bus reported lost messages
         self.delivered = 0  # messages written to sockets (for benchmarks and tests)
 
     # --- lifecycle
@@ -340,15 +347,23 @@ class Hub:
 
     # --- snapshots
 
-    async def _base(self, room: Room, moderator: bool, seq: int) -> tuple[str, bool]:
-        key = (moderator, seq)
-        future = room.base_cache.get(key)
+    async def _base(self, room: Room, moderator: bool, seq: int, *, reuse: bool = True) -> tuple[str, bool]:
+        """The shared part of a snapshot, built once for every joiner at the same seq.
+
+        Keyed by the seq and the hub's generation: votes change tallies without a new seq
+        (they mark ideas dirty until the next tick), so a part built before the bus lost
+        messages must never be handed out after it (issue 10: after an outage the seq
+        matched an old one and every client was resynced to a stale snapshot).
+        """
+        key = (moderator, seq, self.generation)
+        future = room.base_cache.get(key) if reuse else None
         if future is None:
             # Only the newest seq is worth keeping; concurrent joiners share one build.
             for old in [k for k in room.base_cache if k[0] == moderator]:
                 del room.base_cache[old]
             future = asyncio.get_running_loop().create_future()
-            room.base_cache[key] = future
+            if reuse:
+                room.base_cache[key] = future
             try:
                 base = await in_thread(events.snapshot_base)(room.session_id, moderator=moderator)
                 if base is None:
@@ -369,8 +384,12 @@ class Hub:
         if room is None or connection.closed:
             return
         async with self._snapshots:
-            seq = await self.current_seq(room.session_id)
-            fragment, results_visible = await self._base(room, connection.is_moderator, seq)
+            try:
+                seq, from_bus = await self.bus.current_seq(room.session_id), True
+            except Exception:  # Redis away: what this process has seen is the best we know
+                seq, from_bus = room.last_seq, False
+            # Without the bus the seq says nothing about freshness: read the database anew.
+            fragment, results_visible = await self._base(room, connection.is_moderator, seq, reuse=from_bus)
             if not connection.is_moderator:
                 room.results_public = results_visible
             personal = ""
@@ -413,9 +432,30 @@ class Hub:
         self._queue.put_nowait((session_id, seq, text))
 
     def _on_bus_reset(self) -> None:
-        """Messages may have been lost (Redis was away): every client gets a fresh snapshot."""
+        """Messages may have been lost (Redis was away): every client gets a fresh snapshot.
+
+        Then, twice, a tally of every idea of each session (see RECOVERY_TALLY_DELAYS).
+        """
+        self.generation += 1
+        self.resets += 1
         for room in list(self.rooms.values()):
+            room.base_cache.clear()
             self.resync(list(room.connections))
+        task = asyncio.create_task(self._recovery_tallies(), name="veche-live-recovery")
+        self._tasks.append(task)
+        task.add_done_callback(lambda done: self._tasks.remove(done) if done in self._tasks else None)
+
+    async def _recovery_tallies(self) -> None:
+        waited = 0.0
+        for delay in RECOVERY_TALLY_DELAYS:
+            await asyncio.sleep(delay - waited)
+            waited = delay
+            for session_id in list(self.rooms):
+                try:
+                    ideas = await in_thread(events.session_idea_ids)(session_id)
+                    await self.bus.mark_dirty(session_id, ideas)
+                except Exception:  # away again: the next reset starts over
+                    logger.debug("live: recovery tally of session %s not marked", session_id, exc_info=True)
 
     async def _dispatch_forever(self) -> None:
         while True:
@@ -490,14 +530,8 @@ class Hub:
         connection.pending.append((prepared.seq, prepared.text))
 
     async def _drain_forever(self) -> None:
-        beats = 0
         while True:
             await asyncio.sleep(0.05)
-            beats += 1
-            if beats % 10 == 0 and broadcast.has_pending():
-                # Events this process could not send while Redis was away go out now.
-                with contextlib.suppress(Exception):
-                    await in_thread(broadcast.retry_pending)()
             for connection in list(self.slow):
                 if connection.closed:
                     self.slow.discard(connection)

@@ -24,6 +24,15 @@ def run_sync(function: Callable[..., Any]) -> Callable[..., Any]:
     return in_thread(function)
 
 
+def fold_tallies(tallies: dict[str, dict[str, int]], message: dict[str, Any]) -> None:
+    """What a screen shows after this message (the same rule as pages/static/pages/live.js)."""
+    if message.get("type") == "snapshot":
+        tallies.clear()
+        tallies.update({str(idea["id"]): idea["tally"] for idea in message["ideas"] if "tally" in idea})
+    elif message.get("type") == "tally":
+        tallies.update(message["tallies"])
+
+
 class LiveClient:
     """A WebSocket client of the session stream that keeps everything it received."""
 
@@ -32,6 +41,8 @@ class LiveClient:
         self.received: list[dict[str, Any]] = []
         self.unmatched: list[dict[str, Any]] = []
         self.close_code: int | None = None
+        # The tallies this client would show: a snapshot replaces them, a `tally` updates them.
+        self.tallies: dict[str, dict[str, int]] = {}
 
     async def next(self, timeout: float = TIMEOUT) -> dict[str, Any]:
         output = await self.communicator.receive_output(timeout)
@@ -40,7 +51,16 @@ class LiveClient:
             raise ConnectionError(f"closed with {self.close_code}")
         message = json.loads(output["text"])
         self.received.append(message)
+        fold_tallies(self.tallies, message)
         return message
+
+    async def poll(self) -> None:
+        """Read what has arrived, without waiting (keeps `tallies` current).
+
+        The communicator's own timeout would cancel the application, so it is never used here.
+        """
+        while not self.communicator.output_queue.empty():
+            self.unmatched.append(await self.next())
 
     async def until(
         self, kind: str, predicate: Callable[[dict[str, Any]], bool] = lambda m: True, timeout: float = TIMEOUT
