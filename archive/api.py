@@ -210,6 +210,6 @@ class ArchiveSearchView(APIView):
             raise InvalidInput(message, fields={"q": [message]})
         hits = archive_search(
             params["query"], limit=params["limit"], archive_id=params.get("archive_id"),
-            forum_id=params.get("forum_id"),
+            forum_id=params.get("forum_id"), user=request.user,
         )
         return Response({"query": params["query"], "results": SearchHitSerializer(hits, many=True).data})

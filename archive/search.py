@@ -25,6 +25,7 @@ from django.db.models import F, Q, QuerySet, Subquery
 from threadpoolctl import ThreadpoolController
 
 from archive.models import ArchivedIdea
+from archive.selectors import archived_ideas_visible_to
 from archive.text import word_terms
 
 logger = logging.getLogger("veche.archive")
@@ -44,10 +45,8 @@ class Hit:
 
 
 def public_ideas() -> QuerySet[ArchivedIdea]:
-    """Ideas of archives anyone may read: a public session, in a public forum or none."""
-    return ArchivedIdea.objects.filter(archive__session__is_public=True).filter(
-        Q(archive__forum__isnull=True) | Q(archive__forum__is_public=True)
-    )
+    """Ideas of archives anyone may read (the read rule, via `archive.selectors`)."""
+    return archived_ideas_visible_to(None)
 
 
 def _lexical(query: str, scope: QuerySet[ArchivedIdea]) -> list[int]:
@@ -170,13 +169,13 @@ def _semantic(query: str) -> list[tuple[int, float]]:
 
 def archive_search(
     query: str, *, limit: int = 20, archive_id: int | None = None, forum_id: int | None = None,
-    semantic: bool = True,
+    semantic: bool = True, user: Any = None,
 ) -> list[Hit]:
-    """The best `limit` public archived ideas for `query`, by words and by meaning."""
+    """The best `limit` archived ideas `user` may read (anyone: public ones) for `query`."""
     query = query.strip()[:200]
     if not query:
         return []
-    scope = public_ideas()
+    scope = archived_ideas_visible_to(user)
     if archive_id is not None:
         scope = scope.filter(archive_id=archive_id)
     if forum_id is not None:

@@ -89,7 +89,9 @@ def archive_search_page(request: HttpRequest) -> HttpResponse:
         params = search_params(request.GET)
         query = params["query"]
         if query:
-            hits = archive_search(query, limit=params["limit"], forum_id=params.get("forum_id"))
+            hits = archive_search(
+                query, limit=params["limit"], forum_id=params.get("forum_id"), user=request.user
+            )
     except InvalidInput as problem:
         error = str(problem.message)
     status = 400 if error else 200
