@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,7 +23,6 @@ from ideas.models import (
     CaseSession,
     Forum,
     Idea,
-    IdeaStatus,
     Participant,
     Stage,
     normalise_join_code,
@@ -143,10 +141,8 @@ def _not_joined(request: HttpRequest, session: CaseSession) -> HttpResponse:
 
 def _phone_ideas(session: CaseSession, participant: Participant) -> list[Idea]:
     """Published ideas plus the participant's own that wait for (or failed) moderation."""
-    visible = Q(status=IdeaStatus.PUBLISHED) | (
-        Q(author=participant) & Q(status__in=[IdeaStatus.PENDING, IdeaStatus.HIDDEN])
-    )
-    return list(Idea.objects.filter(session=session).filter(visible).select_related("author", "group"))
+    ideas = selectors.ideas_visible_for(session, moderator=False, participant=participant)
+    return list(ideas.select_related("author", "group"))
 
 
 def phone_context(request: HttpRequest, session: CaseSession, participant: Participant) -> dict[str, Any]:
