@@ -47,6 +47,9 @@ def _validated(
 
 def _require_user(request: Request) -> None:
     if not (request.user and request.user.is_authenticated):
+        if request_participant(request) is not None:
+            # A participant's token is a valid credential, just not a moderator's: 403, not 401.
+            raise PermissionDenied(_("Only the session's moderators may do this."))
         raise NotAuthenticated(_("Sign in as a moderator, or send your token."))
 
 

@@ -120,7 +120,7 @@ def test_corrections_only_by_moderators_and_only_as_addenda(built, api, outsider
     url = f"/api/v1/archive/{built.archive.pk}/addenda/"
     assert api(None).post(url, {"text": "x"}).status_code == 401
     assert api(outsider).post(url, {"text": "x"}).status_code == 403
-    assert api(built.participants[0]).post(url, {"text": "x"}).status_code in (401, 403)
+    assert api(built.participants[0]).post(url, {"text": "x"}).status_code == 403
     assert built.archive.addenda.count() == 0
 
 
@@ -224,9 +224,8 @@ def test_admin_group_change_and_delete_are_refused(built, admin_client):
     assert response.status_code == 200
     assert ARCHIVED_MESSAGE.search(messages_of(response)), messages_of(response)
     response = admin_client.post(f"/admin/ideas/group/{group.pk}/delete/", {"post": "yes"}, follow=True)
-    assert response.status_code in (200, 403)
-    if response.status_code == 200:
-        assert ARCHIVED_MESSAGE.search(messages_of(response)), messages_of(response)
+    assert response.status_code == 200  # the admin's redirect, followed, with the refusal message
+    assert ARCHIVED_MESSAGE.search(messages_of(response)), messages_of(response)
     response = admin_client.post(
         "/admin/ideas/group/", {"action": "delete_selected", "_selected_action": [group.pk], "post": "yes"}, follow=True
     )

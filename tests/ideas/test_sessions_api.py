@@ -31,8 +31,8 @@ def test_stage_rules(current, target, allowed):
 def test_stage_permissions_and_409(api, session, participant, moderator, outsider):
     url = f"/api/v1/sessions/{session.pk}/stage/"
     assert api(None).post(url, {"stage": "voting"}, format="json").status_code == 401
-    assert api(participant).post(url, {"stage": "voting"}, format="json").status_code in (401, 403)
-    assert api(outsider).post(url, {"stage": "voting"}, format="json").status_code in (403, 404)
+    assert api(participant).post(url, {"stage": "voting"}, format="json").status_code == 403
+    assert api(outsider).post(url, {"stage": "voting"}, format="json").status_code == 403
     refused = api(moderator).post(url, {"stage": "archived"}, format="json")
     assert refused.status_code == 409
     assert refused.json()["code"] == "wrong_stage"
@@ -72,7 +72,7 @@ def test_session_create_and_patch(api, moderator, outsider):
     assert created.json()["stage"] == "draft"
     assert len(created.json()["join_code"]) == 6
     url = f"/api/v1/sessions/{session_id}/"
-    assert api(outsider).patch(url, {"title": "Взлом"}, format="json").status_code in (403, 404)
+    assert api(outsider).patch(url, {"title": "Взлом"}, format="json").status_code == 404  # a draft: not even seen
     bad = api(moderator).patch(url, {"dots_budget": 2, "dots_max_per_idea": 3}, format="json")
     assert bad.status_code == 400
     assert (
@@ -119,7 +119,7 @@ def test_draft_sessions_are_hidden_from_the_public(api, session):
 
 def test_timer(api, session, moderator, participant):
     url = f"/api/v1/sessions/{session.pk}/timer/"
-    assert api(participant).post(url, {"seconds": 300}, format="json").status_code in (401, 403)
+    assert api(participant).post(url, {"seconds": 300}, format="json").status_code == 403
     assert api(moderator).post(url, {"seconds": -5}, format="json").status_code == 400
     assert api(moderator).post(url, {"seconds": 300}, format="json").json()["timer_ends_at"]
     assert (
