@@ -40,4 +40,4 @@ RUN python manage.py compilemessages -v0 \
 RUN useradd --system --home /app veche && mkdir -p /var/lib/veche && chown -R veche /var/lib/veche
 USER veche
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", "backend.asgi:application"]
+CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "backend.asgi:application"]

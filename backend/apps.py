@@ -13,7 +13,9 @@ class BackendConfig(AppConfig):
         checks.register(check_secret_key_is_not_public, checks.Tags.security, deploy=True)
 
 
-def check_secret_key_is_not_public(app_configs: object = None, **kwargs: object) -> list[checks.CheckMessage]:
+def check_secret_key_is_not_public(
+    app_configs: object = None, **kwargs: object
+) -> list[checks.CheckMessage]:
     """The development key ships in the source: anyone can sign sessions and CSRF tokens with it.
 
     Django's own security.W009 misses it (it is long and varied), so it is refused here by value.

@@ -78,7 +78,9 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 def parse_networks(entries: list[str]) -> tuple[Network, ...]:
     """`VECHE_TRUSTED_PROXIES` entries: addresses or CIDR blocks (a bad entry fails at start-up)."""
-    return tuple(ipaddress.ip_network(entry.strip(), strict=False) for entry in entries if entry.strip())
+    return tuple(
+        ipaddress.ip_network(entry.strip(), strict=False) for entry in entries if entry.strip()
+    )
 
 
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -96,7 +98,9 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     return address
 
 
-def client_address(remote_addr: str, forwarded_for: str | None, trusted: tuple[Network, ...]) -> str:
+def client_address(
+    remote_addr: str, forwarded_for: str | None, trusted: tuple[Network, ...]
+) -> str:
     """The address of whoever reached the first trusted proxy.
 
     `X-Forwarded-For` is believed only as far as it was written by trusted proxies: walking

@@ -49,7 +49,7 @@ def env_list(name: str, default: str = "") -> list[str]:
 DEBUG = env_bool("DEBUG", default=False)
 # The embedded default keeps a development key so `make run` needs nothing; it is public,
 # so `manage.py check --deploy` refuses it when DEBUG is off (veche.E002, backend/apps.py).
-DEVELOPMENT_SECRET_KEY = "veche-insecure-development-key-change-me-in-production-0123456789"
+DEVELOPMENT_SECRET_KEY = "veche-insecure-development-key-change-me-in-production-0123456789"  # noqa: S105 - public on purpose
 SECRET_KEY = env_str("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -276,6 +276,8 @@ VECHE_DEFAULT_SECTORS = [
     ("expert", "Эксперт"),
 ]
 VECHE_TALLY_TICK_SECONDS = env_float("VECHE_TALLY_TICK_SECONDS", 0.25)
+# A live socket that stays backed up this long after it was paused is dropped (docs/realtime.md).
+VECHE_SLOW_CLIENT_DROP_SECONDS = env_float("VECHE_SLOW_CLIENT_DROP_SECONDS", 30.0)
 # Wrong join codes a minute, across all addresses, that log an ERROR (someone guessing codes).
 VECHE_JOIN_GUESS_ALARM = env_int("VECHE_JOIN_GUESS_ALARM", 1000)
 VECHE_EMBEDDING_MODEL = env_str("VECHE_EMBEDDING_MODEL")

@@ -62,7 +62,9 @@ def test_client_address(peer: str, forwarded: str, trusted: str, client: str) ->
 def test_a_thousand_wrong_codes_with_forged_forwarded_for_are_refused(client: Client) -> None:
     """The attack that used to work: a fresh X-Forwarded-For on every guess, never a 429."""
     statuses = [
-        _join(client, f"WRONG{index:04d}", HTTP_X_FORWARDED_FOR=f"10.{index // 250}.{index % 250}.1").status_code
+        _join(
+            client, f"WRONG{index:04d}", HTTP_X_FORWARDED_FOR=f"10.{index // 250}.{index % 250}.1"
+        ).status_code
         for index in range(1000)
     ]
     assert statuses[:WRONG_GUESS_LIMIT] == [404] * WRONG_GUESS_LIMIT
@@ -82,7 +84,11 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_count(
 ) -> None:
     from rest_framework.throttling import SimpleRateThrottle
 
-    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {**SimpleRateThrottle.THROTTLE_RATES, "join_guess": "3/min"})
+    monkeypatch.setattr(
+        SimpleRateThrottle,
+        "THROTTLE_RATES",
+        {**SimpleRateThrottle.THROTTLE_RATES, "join_guess": "3/min"},
+    )
     settings.VECHE_TRUSTED_PROXIES = ["10.0.0.0/8"]
     proxy = Client(REMOTE_ADDR="10.0.0.2")  # a new client loads the middleware with the setting
     guesser = [
@@ -97,8 +103,12 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_count(
 # --- a venue's typos never lock out the right code ----------------------------------------------
 
 
-def test_after_a_halls_worth_of_wrong_codes_the_right_code_still_joins(client: Client, session: Any) -> None:
-    wrong = [_join(client, f"TYPO{index:03d}").status_code for index in range(WRONG_GUESS_LIMIT + 5)]
+def test_after_a_halls_worth_of_wrong_codes_the_right_code_still_joins(
+    client: Client, session: Any
+) -> None:
+    wrong = [
+        _join(client, f"TYPO{index:03d}").status_code for index in range(WRONG_GUESS_LIMIT + 5)
+    ]
     assert wrong[-6:] == [404, 429, 429, 429, 429, 429]
     assert wrong[-1] == 429 and _join(client, "TYPO999").json()["code"] == "throttled"
     for _ in range(3):
@@ -106,12 +116,16 @@ def test_after_a_halls_worth_of_wrong_codes_the_right_code_still_joins(client: C
     assert Participant.objects.filter(session=session).count() == 3
 
 
-def test_the_join_page_too_lets_the_right_code_in_after_many_wrong_ones(client: Client, session: Any) -> None:
+def test_the_join_page_too_lets_the_right_code_in_after_many_wrong_ones(
+    client: Client, session: Any
+) -> None:
     for index in range(WRONG_GUESS_LIMIT + 1):
         client.get(f"/join/TYPO{index:03d}")
     assert client.get("/join/TYPO999").status_code == 429
     assert client.get(f"/join/{session.join_code}").status_code == 200
-    joined = client.post(f"/join/{session.join_code}", {"display_name": "Туйаара", "sector": "society"})
+    joined = client.post(
+        f"/join/{session.join_code}", {"display_name": "Туйаара", "sector": "society"}
+    )
     assert joined.status_code == 302
     assert joined["Location"] == f"/s/{session.pk}/"
 
@@ -126,7 +140,9 @@ def test_wrong_codes_across_addresses_raise_one_alarm(
     with caplog.at_level(logging.WARNING, logger="veche.limits"):
         for index in range(70):
             client.get(f"/join/GUESS{index:03d}", REMOTE_ADDR=f"198.51.100.{index}")
-    alarms = [r for r in caplog.records if r.levelno == logging.ERROR and "guessing" in r.getMessage()]
+    alarms = [
+        r for r in caplog.records if r.levelno == logging.ERROR and "guessing" in r.getMessage()
+    ]
     assert len(alarms) == 1  # once per window, at the 30th
 
 
@@ -145,8 +161,13 @@ def test_a_join_from_an_address_past_its_limit_is_reported(
 LOGIN_LIMIT = 20  # the default VECHE_THROTTLE_LOGIN, per minute
 
 
-@pytest.mark.parametrize(("language", "message"), [("en", "Too many sign-in attempts"), ("ru", "Слишком много попыток входа")])
-def test_the_admin_login_is_limited_per_address_and_username(client: Client, language: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [("en", "Too many sign-in attempts"), ("ru", "Слишком много попыток входа")],
+)
+def test_the_admin_login_is_limited_per_address_and_username(
+    client: Client, language: str, message: str
+) -> None:
     UserFactory(username="admin-limited", password="pw-for-tests-1", is_staff=True)
     statuses = [
         client.post(
@@ -170,7 +191,9 @@ def test_the_admin_login_is_limited_per_address_and_username(client: Client, lan
     assert "_auth_user_id" not in client.session
     # Another address is not locked out of the same account.
     other = Client(REMOTE_ADDR="198.51.100.20")
-    signed_in = other.post("/admin/login/", {"username": "admin-limited", "password": "pw-for-tests-1"})
+    signed_in = other.post(
+        "/admin/login/", {"username": "admin-limited", "password": "pw-for-tests-1"}
+    )
     assert signed_in.status_code == 302
     # Reading the login page is never counted.
     assert client.get("/admin/login/").status_code == 200

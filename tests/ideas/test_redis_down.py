@@ -41,8 +41,19 @@ class OwnRedis:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--daemonize", "no"],
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -89,7 +100,8 @@ def own_redis(monkeypatch: pytest.MonkeyPatch) -> Iterator[OwnRedis]:
             yield server
     finally:
         server.stop()
-        limits_cache.get("veche:after-test")  # leaves the outage state with the overridden cache gone
+        # Leave no outage state behind: the overridden cache is gone, the default one answers.
+        limits_cache.get("veche:after-test")
         limits_cache.local.clear()
 
 
@@ -106,10 +118,14 @@ def _writes(session: Any, staff_password: str) -> dict[str, int]:
     posted = participant.post(
         f"/api/v1/sessions/{session.pk}/ideas/", {"text": "Тёплые остановки у школ"}, format="json"
     )
-    voted = participant.put(f"/api/v1/ideas/{posted.json()['id']}/vote/", {"value": 1}, format="json")
+    voted = participant.put(
+        f"/api/v1/ideas/{posted.json()['id']}/vote/", {"value": 1}, format="json"
+    )
     similar = participant.get(f"/api/v1/sessions/{session.pk}/similar/", {"text": "остановки"})
     login = anonymous.post(
-        "/api/v1/auth/token/", {"username": "staff-redis", "password": staff_password}, format="json"
+        "/api/v1/auth/token/",
+        {"username": "staff-redis", "password": staff_password},
+        format="json",
     )
     return {
         "join": joined.status_code,
@@ -145,7 +161,9 @@ def test_rest_writes_keep_working_while_redis_is_down_and_limits_are_shared_agai
     # A dead Redis costs little: connection refused is immediate, and retries are paced.
     assert time.monotonic() - started < 20
     assert _readyz_limits(client) == "local (redis unavailable)"
-    warnings = [r for r in caplog.records if r.name == "veche.limits" and "unavailable" in r.getMessage()]
+    warnings = [
+        r for r in caplog.records if r.name == "veche.limits" and "unavailable" in r.getMessage()
+    ]
     assert len(warnings) == 1, "one WARNING per outage, not one per request"
 
     # The limits still hold while Redis is away, counted in this process: a participant gets
@@ -158,7 +176,9 @@ def test_rest_writes_keep_working_while_redis_is_down_and_limits_are_shared_agai
     ).json()["token"]
     participant.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     statuses = [
-        participant.post(f"/api/v1/sessions/{session.pk}/ideas/", {"text": f"Идея про парк {i}"}, format="json").status_code
+        participant.post(
+            f"/api/v1/sessions/{session.pk}/ideas/", {"text": f"Идея про парк {i}"}, format="json"
+        ).status_code
         for i in range(4)
     ]
     assert statuses == [201, 201, 201, 429]
@@ -167,13 +187,19 @@ def test_rest_writes_keep_working_while_redis_is_down_and_limits_are_shared_agai
     own_redis.start()
     time.sleep(limits_cache.RETRY_SECONDS + 0.1)
     assert _readyz_limits(client) == "shared"
-    assert any("answers again" in r.getMessage() for r in caplog.records if r.name == "veche.limits")
+    assert any(
+        "answers again" in r.getMessage() for r in caplog.records if r.name == "veche.limits"
+    )
     statuses = [
-        participant.post(f"/api/v1/sessions/{session.pk}/ideas/", {"text": f"Идея про сквер {i}"}, format="json").status_code
+        participant.post(
+            f"/api/v1/sessions/{session.pk}/ideas/", {"text": f"Идея про сквер {i}"}, format="json"
+        ).status_code
         for i in range(4)
     ]
     assert statuses == [201, 201, 201, 429]
-    assert own_redis.keys("veche-redis-down:*throttle_participant_post*"), "the post limit is shared again"
+    assert own_redis.keys("veche-redis-down:*throttle_participant_post*"), (
+        "the post limit is shared again"
+    )
     assert _writes(session, "pw-for-tests-1") == NORMAL
 
 
