@@ -82,6 +82,10 @@ def readyz(request: HttpRequest) -> JsonResponse:
             if checks[name] not in ("ok", "in-process", *DEGRADED_BUT_READY.get(name, ())):
                 healthy = False
         checks[f"{name}_ms"] = f"{(time.perf_counter() - started) * 1000:.1f}"
+    # Reported, never unready: without the direct socket writes the live stream is slower, not wrong.
+    from realtime.daphne_socket import fast_path_status
+
+    checks["live_fast_path"] = fast_path_status()
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", "checks": checks},
         status=200 if healthy else 503,

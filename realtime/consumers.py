@@ -22,6 +22,7 @@ from ideas import operations, selectors
 from ideas.api.parsers import loads_bounded
 from ideas.errors import DomainError
 from ideas.models import CaseSession, Participant
+from realtime import daphne_socket
 from realtime.hub import Connection, Hub, current_hub, in_thread, message_text
 from realtime.intake import current_intake
 
@@ -150,7 +151,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
             role=access.role,
             participant_id=access.participant_id,
             send_text=self._send_text,
-            protocol=_daphne_protocol(self.base_send),
+            socket=daphne_socket.attach(self.base_send),
         )
         await hub.join(self.connection)
 
@@ -271,21 +272,3 @@ class SessionConsumer(AsyncWebsocketConsumer):
             },
         )
 
-
-def _daphne_protocol(send: Any) -> Any:
-    """Under daphne, the innermost `send` is `partial(server.handle_reply, protocol)`.
-
-    Channels' session middleware wraps it in its own `send` (kept as `real_send`), so
-    the chain is followed down. The hub writes to that protocol directly (and reads its
-    send buffer for backpressure); any other server, and the test communicator, go
-    through the plain ASGI `send`.
-    """
-    for _depth in range(10):
-        args = getattr(send, "args", None)
-        if args and type(args[0]).__module__.startswith("daphne"):
-            return args[0]
-        wrapper = getattr(send, "__self__", None)
-        send = getattr(wrapper, "real_send", None)
-        if send is None:
-            return None
-    return None

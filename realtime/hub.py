@@ -23,7 +23,6 @@ import contextlib
 import functools
 import json
 import logging
-import struct
 from collections import deque
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -33,9 +32,10 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections
 
-from realtime import events
+from realtime import daphne_socket, events
 from realtime.broadcast import envelope
 from realtime.bus import Bus, make_bus
+from realtime.daphne_socket import DaphneSocket
 
 logger = logging.getLogger("veche.realtime")
 
@@ -43,6 +43,10 @@ logger = logging.getLogger("veche.realtime")
 SEND_BUFFER_HIGH = 256 * 1024
 SEND_BUFFER_LOW = 32 * 1024
 PENDING_EVENTS_MAX = 200
+# A socket still above SEND_BUFFER_LOW this long after it was paused is dropped: a phone that
+# stopped reading (asleep, out of range) must not hold a process's memory; it reconnects with
+# `resume` and gets a snapshot.
+SLOW_CLIENT_DROP_SECONDS = 30.0
 # Fan-out yields to the loop every so many sockets, so vote intake stays responsive.
 FAN_OUT_CHUNK = 200
 SNAPSHOT_CONCURRENCY = 8
@@ -80,21 +84,6 @@ def in_thread(
     return sync_to_async(run, thread_sensitive=False, executor=executor)
 
 
-def text_frame(data: bytes) -> bytes:
-    """A whole server-to-client text frame (RFC 6455 §5.2: final, unmasked, uncompressed).
-
-    Server frames carry no mask, so one message is framed once and the same bytes go to
-    every socket; autobahn would rebuild the frame (and format its debug log
-    arguments) for each of them.
-    """
-    length = len(data)
-    if length < 126:
-        return bytes((0x81, length)) + data
-    if length < 65536:
-        return struct.pack("!BBH", 0x81, 126, length) + data
-    return struct.pack("!BBQ", 0x81, 127, length) + data
-
-
 class Prepared:
     """One audience variant of one message, encoded (and framed) once for every socket."""
 
@@ -125,7 +114,7 @@ class Prepared:
     @property
     def frame(self) -> bytes:
         if self._frame is None:
-            self._frame = text_frame(self.data)
+            self._frame = daphne_socket.text_frame(self.data)
         return self._frame
 
 
@@ -143,7 +132,7 @@ class Connection:
         role: str,
         participant_id: int | None,
         send_text: Callable[[str], Awaitable[None]],
-        protocol: Any = None,
+        socket: DaphneSocket | None = None,
     ) -> None:
         self.session_id = session_id
         self.role = role  # "moderator" | "participant" | "viewer"
@@ -156,13 +145,14 @@ class Connection:
             else events.ALL
         )
         self._send_text = send_text
-        self._protocol = protocol if _fast_path_usable(protocol) else None
+        self.socket = socket  # written directly under daphne (realtime.daphne_socket); else `send_text`
         self.closed = False
         self.syncing = True  # between join and the snapshot: events are buffered
         self.buffer: list[Prepared] = []
         self.snapshot_seq = -1
         self.sent_seq = 0  # seq of the last event written to this socket; replies carry it
         self.paused = False
+        self.paused_since = 0.0
         self.pending: deque[tuple[int, str]] = deque()
         self.pending_tally: dict[str, Any] | None = None
         self.pending_tally_seq = 0
@@ -179,74 +169,16 @@ class Connection:
 
     def backlog(self) -> int:
         """Bytes written to this socket but not yet taken by the kernel (0 if unknown)."""
-        if self._protocol is None:
-            return 0
-        return _unsent_bytes(getattr(self._protocol, "transport", None)) or 0
+        return self.socket.backlog() if self.socket is not None else 0
 
     def write_text(self, text: str, frame: bytes | None = None) -> Awaitable[None] | None:
         """Write now; returns an awaitable only on the plain ASGI path (tests, other servers)."""
         if self.closed:
             return None
-        protocol = self._protocol
-        if protocol is not None:
-            # Under daphne: the framed bytes straight to the socket's Twisted transport,
-            # skipping the ASGI message dict, daphne's checks and autobahn's framing.
-            if protocol.state != protocol.STATE_OPEN:
-                return None
-            if protocol._perMessageCompress is not None:  # never offered by daphne; kept correct anyway
-                protocol.sendMessage(text.encode("utf-8"), False)
-                return None
-            if frame is None:
-                frame = text_frame(text.encode("utf-8"))
-            if protocol.send_queue:  # autobahn has its own writes waiting: stay behind them
-                protocol.sendData(frame)
-            else:
-                _write_now(protocol.transport, frame)
+        if self.socket is not None:
+            self.socket.write(text, frame)
             return None
         return self._send_text(text)
-
-
-def _write_now(transport: Any, frame: bytes) -> None:
-    """Send on the socket at once when nothing waits before it; Twisted buffers the rest.
-
-    `transport.write` registers the socket with the selector and unregisters it after the
-    next loop turn: two epoll calls per message to every socket, the largest part of
-    fan-out (measured with py-spy at 2,000 clients). A small frame almost always fits the
-    kernel's buffer, so this is one send().
-    """
-    try:
-        idle = transport.connected and not transport.disconnecting and not transport.TLS
-    except AttributeError:  # not a plain Twisted TCP transport
-        idle = False
-    idle = idle and _unsent_bytes(transport) == 0
-    sent = 0
-    if idle:
-        try:
-            sent = transport.socket.send(frame)
-        except OSError:  # would block, or the peer is gone: Twisted's own write finds out
-            sent = 0
-    if sent < len(frame):
-        transport.write(frame[sent:] if sent else frame)
-
-
-def _unsent_bytes(transport: Any) -> int | None:
-    """Bytes a Twisted transport holds for the socket (None if it is not one)."""
-    try:
-        return len(transport.dataBuffer) - transport.offset + transport._tempDataLen  # type: ignore[no-any-return]
-    except Exception:
-        return None
-
-
-def _fast_path_usable(protocol: Any) -> bool:
-    """An autobahn server protocol that sends unmasked frames (daphne's)."""
-    return (
-        protocol is not None
-        and hasattr(protocol, "STATE_OPEN")
-        and hasattr(protocol, "send_queue")
-        and hasattr(protocol, "transport")
-        and hasattr(protocol, "_perMessageCompress")
-        and not getattr(protocol, "maskServerFrames", False)
-    )
 
 
 class Room:
@@ -279,6 +211,8 @@ class Hub:
         self.generation = 0
         self.resets = 0  # for tests: how often the bus reported lost messages
         self.delivered = 0  # messages written to sockets (for benchmarks and tests)
+        self.dropped = 0  # slow clients dropped
+        self.slow_drop_seconds = float(getattr(settings, "VECHE_SLOW_CLIENT_DROP_SECONDS", SLOW_CLIENT_DROP_SECONDS))
 
     # --- lifecycle
 
@@ -509,6 +443,7 @@ class Hub:
         self.delivered += 1
         if connection.backlog() > SEND_BUFFER_HIGH:
             connection.paused = True
+            connection.paused_since = asyncio.get_running_loop().time()
             self.slow.add(connection)
         return result
 
@@ -529,7 +464,18 @@ class Hub:
             return
         connection.pending.append((prepared.seq, prepared.text))
 
+    def _drop(self, connection: Connection) -> None:
+        logger.info("live: dropped a client of session %s that stopped reading", connection.session_id)
+        self.slow.discard(connection)
+        connection.closed = True
+        connection.pending.clear()
+        connection.pending_tally = None
+        if connection.socket is not None:
+            connection.socket.drop()  # daphne sees the connection lost; the consumer leaves the hub
+        self.dropped += 1
+
     async def _drain_forever(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(0.05)
             for connection in list(self.slow):
@@ -537,6 +483,8 @@ class Hub:
                     self.slow.discard(connection)
                     continue
                 if connection.backlog() > SEND_BUFFER_LOW:
+                    if loop.time() - connection.paused_since > self.slow_drop_seconds:
+                        self._drop(connection)
                     continue
                 self.slow.discard(connection)
                 connection.paused = False

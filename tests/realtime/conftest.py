@@ -14,6 +14,7 @@ from channels.testing import WebsocketCommunicator
 
 from realtime import hub as live_hub
 from realtime.hub import in_thread
+from tests.realtime.schemas_check import check_server_message
 
 TIMEOUT = 5.0
 TEST_REDIS_URL = os.environ.get("VECHE_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -50,6 +51,7 @@ class LiveClient:
             self.close_code = output.get("code", 1000)
             raise ConnectionError(f"closed with {self.close_code}")
         message = json.loads(output["text"])
+        check_server_message(message)  # every message a test sees matches its schema
         self.received.append(message)
         fold_tallies(self.tallies, message)
         return message
