@@ -17,7 +17,9 @@ AXE = Axe()
 def serious(page: Any) -> list[str]:
     # Judge the page at rest: mid-way through the big screen's fade-in a new idea's text is
     # at 20% opacity, and axe would measure that frame's contrast (a flaky failure in CI).
-    page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
+    # A function, not an expression string: Playwright evals a string in the page, which the
+    # Content-Security-Policy (no 'unsafe-eval') refuses.
+    page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
     results = AXE.run(page)
     return [
         f"{violation['id']} ({violation['impact']}): {[node['target'] for node in violation['nodes']][:5]}"
