@@ -18,9 +18,11 @@ pytestmark = pytest.mark.e2e
 def _watch(page: Any, found: list[str]) -> Any:
     page.on(
         "console",
-        lambda message: found.append(f"{page.url}: {message.text}")
-        if "Content Security Policy" in message.text or "Refused to" in message.text
-        else None,
+        lambda message: (
+            found.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text or "Refused to" in message.text
+            else None
+        ),
     )
     return page
 
