@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import random
 import sys
@@ -43,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from sklearn.metrics import (
     adjusted_rand_score,
     normalized_mutual_info_score,
@@ -76,6 +78,24 @@ def _encoder(spec: str | None) -> Encoder:
     return build_encoder(spec) if spec else get_encoder()
 
 
+def _cached_encode(encoder: Encoder, texts: list[str], cache: str | None) -> NDArray[np.float32]:
+    """``encoder.encode(texts)``, kept in ``cache`` (a folder) keyed by model and texts.
+
+    Encoding the labelled files with e5 takes minutes on a shared host; the cache lets a
+    measurement be repeated with other clustering settings without paying for it again.
+    """
+    if not cache:
+        return encoder.encode(texts)
+    digest = hashlib.sha256("\x00".join(texts).encode("utf-8")).hexdigest()[:16]
+    path = Path(cache) / f"{encoder.name}-{digest}.npy"
+    if path.exists():
+        return np.asarray(np.load(path), dtype=np.float32)
+    vectors = encoder.encode(texts)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, vectors)
+    return vectors
+
+
 def _load_labelled(args: argparse.Namespace) -> tuple[list[str], dict[str, list[str]]]:
     """Texts and one or more label columns, from JSONL, a Polis folder or one CSV."""
     source = Path(args.polis or args.input)
@@ -98,6 +118,8 @@ def _load_labelled(args: argparse.Namespace) -> tuple[list[str], dict[str, list[
 
 
 def evaluate_clustering(args: argparse.Namespace) -> dict[str, Any]:
+    if args.sessions:
+        return evaluate_sessions(args)
     texts, labels = _load_labelled(args)
     encoder = _encoder(args.encoder)
     started = time.perf_counter()
@@ -135,6 +157,92 @@ def evaluate_clustering(args: argparse.Namespace) -> dict[str, Any]:
         {"keywords": group.keywords, "size": len(group.members)} for group in suggestion.groups[:8]
     ]
     return result
+
+
+def draw_sessions(
+    labels: Sequence[str],
+    count: int,
+    *,
+    seed: int = 0,
+    sizes: tuple[int, int] = (30, 120),
+    topics: tuple[int, int] = (4, 10),
+    unevenness: float = 2.0,
+    smallest: int = 4,
+) -> list[NDArray[np.int64]]:
+    """``count`` sessions shaped like real ones, as index arrays into ``labels``.
+
+    Each session has 30–120 ideas over 4–10 labels (fewer when the file has fewer), with uneven
+    topic sizes: shares from a symmetric Dirichlet with concentration ``unevenness`` (2: the
+    largest topic is typically 3–5 times the smallest), at least ``smallest`` ideas a topic,
+    never more than the file holds. The same ``seed`` draws the same sessions.
+    """
+    rng = np.random.default_rng(seed)
+    by_label: dict[str, NDArray[np.int64]] = {}
+    for index, label in enumerate(labels):
+        by_label.setdefault(label, np.empty(0, np.int64))
+        by_label[label] = np.append(by_label[label], index)
+    names = sorted(by_label)
+    sessions: list[NDArray[np.int64]] = []
+    for _ in range(count):
+        wanted = int(rng.integers(sizes[0], sizes[1] + 1))
+        k = int(rng.integers(min(topics[0], len(names)), min(topics[1], len(names)) + 1))
+        chosen = rng.choice(len(names), size=k, replace=False)
+        shares = rng.dirichlet(np.full(k, unevenness))
+        quotas = np.maximum(smallest, np.round(shares * wanted)).astype(int)
+        parts = []
+        for number, quota in zip(chosen, quotas, strict=True):
+            pool = by_label[names[int(number)]]
+            parts.append(rng.choice(pool, size=min(int(quota), pool.size), replace=False))
+        sessions.append(np.sort(np.concatenate(parts)))
+    return sessions
+
+
+def _with_singletons(predicted: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Each ungrouped idea (-1) as its own group of one."""
+    return np.where(predicted < 0, np.arange(len(predicted)) + len(predicted), predicted)
+
+
+def evaluate_sessions(args: argparse.Namespace) -> dict[str, Any]:
+    """Session-scale clustering: mean and 10th-percentile ARI over drawn sessions."""
+    texts, labels = _load_labelled(args)
+    truth = np.array(next(iter(labels.values())))
+    encoder = _encoder(args.encoder)
+    started = time.perf_counter()
+    vectors = _cached_encode(encoder, texts, args.vector_cache)
+    embedding_seconds = time.perf_counter() - started
+    aris, groups, topics, ungrouped, seconds, sizes = [], [], [], [], [], []
+    drawn = draw_sessions(truth.tolist(), args.sessions, seed=args.seed, unevenness=args.unevenness)
+    for session in drawn:
+        sizes.append(len(session))
+        session_texts = [texts[i] for i in session]
+        session_truth = truth[session]
+        count = len(set(session_truth.tolist()))
+        settings = ClusterSettings(groups=count) if args.true_count else ClusterSettings()
+        begun = time.perf_counter()
+        suggestion = suggest_groups(session_texts, vectors[session], settings=settings)
+        seconds.append(time.perf_counter() - begun)
+        predicted = np.array(suggestion.labels())
+        aris.append(float(adjusted_rand_score(session_truth, _with_singletons(predicted))))
+        groups.append(len(suggestion.groups))
+        topics.append(count)
+        ungrouped.append(len(suggestion.ungrouped) / len(session))
+    return {
+        "encoder": encoder.name,
+        "sessions": args.sessions,
+        "seed": args.seed,
+        "unevenness": args.unevenness,
+        "true_count_forced": bool(args.true_count),
+        "mean_ideas": round(float(np.mean(sizes)), 1),
+        "ari_mean": round(float(np.mean(aris)), 4),
+        "ari_p10": round(float(np.percentile(aris, 10)), 4),
+        "ari_min": round(float(np.min(aris)), 4),
+        "groups_offered_mean": round(float(np.mean(groups)), 2),
+        "true_topics_mean": round(float(np.mean(topics)), 2),
+        "ungrouped_share": round(float(np.mean(ungrouped)), 4),
+        "clustering_seconds_mean": round(float(np.mean(seconds)), 3),
+        "clustering_seconds_max": round(float(np.max(seconds)), 3),
+        "embedding_seconds": round(embedding_seconds, 2),
+    }
 
 
 def _recall_at(scores: np.ndarray[Any, Any], queries: list[tuple[int, int]], k: int) -> float:
@@ -333,6 +441,19 @@ def main(argv: list[str] | None = None) -> int:
     clustering.add_argument("--encoder", help="VECHE_EMBEDDING_MODEL value to use instead")
     clustering.add_argument(
         "--groups", type=int, help="diagnostic only: force the number of groups (not the default)"
+    )
+    clustering.add_argument(
+        "--sessions", type=int, default=0, help="draw N sessions of 30-120 ideas over 4-10 labels"
+    )
+    clustering.add_argument(
+        "--vector-cache", help="folder to keep the file's vectors in between runs"
+    )
+    clustering.add_argument(
+        "--unevenness", type=float, default=2.0, help="Dirichlet concentration of topic sizes"
+    )
+    clustering.add_argument("--seed", type=int, default=0, help="seed of the drawn sessions")
+    clustering.add_argument(
+        "--true-count", action="store_true", help="diagnostic: force each session's topic count"
     )
     duplicates = commands.add_parser("duplicates", help="ROC-AUC, recall@k of paraphrase pairs")
     duplicates.add_argument("--input", required=True)

@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ml.evaluate import main
@@ -69,3 +70,52 @@ def test_screening_on_the_real_texts(capsys: pytest.CaptureFixture[str]) -> None
     recalls = result["synthetic_positives"]
     assert isinstance(recalls, dict)
     assert all(entry["recall"] >= 0.95 for entry in recalls.values())
+
+
+def test_drawn_sessions_have_the_session_shape() -> None:
+    from ml.evaluate import draw_sessions
+
+    labels = [f"topic{i % 12}" for i in range(12 * 40)]
+    sessions = draw_sessions(labels, 20, seed=3)
+    assert len(sessions) == 20
+    for session in sessions:
+        topics = {labels[i] for i in session}
+        assert 4 <= len(topics) <= 10
+        assert 4 * 4 <= len(session) <= 130
+        assert len(set(session.tolist())) == len(session)  # no idea drawn twice
+    counts = [
+        np.unique([labels[i] for i in session], return_counts=True)[1] for session in sessions
+    ]
+    assert any(c.max() >= 2 * c.min() for c in counts)  # uneven topic sizes
+    again = draw_sessions(labels, 20, seed=3)
+    assert all((a == b).all() for a, b in zip(sessions, again, strict=True))
+
+
+def test_sessions_on_a_tiny_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    topics = {
+        "лифт": "Починить лифт в подъезде дома {}",
+        "мусор": "Вывезти мусор со двора дома {}",
+        "парк": "Разбить парк у реки номер {}",
+        "свет": "Установить фонари освещение улицы {}",
+        "автобус": "Пустить автобус маршрут остановка {}",
+    }
+    path = tmp_path / "ideas.jsonl"
+    path.write_text(
+        "\n".join(
+            json.dumps({"text": template.format(i), "reason": topic}, ensure_ascii=False)
+            for topic, template in topics.items()
+            for i in range(30)
+        ),
+        encoding="utf-8",
+    )
+    argv = ["clustering", "--input", str(path), "--label-field", "reason", "--encoder", "lexical"]
+    result = run(capsys, *argv, "--sessions", "5")
+    assert result["sessions"] == 5
+    assert result["true_topics_mean"] >= 4
+    assert isinstance(result["ari_mean"], float) and result["ari_mean"] > 0.8
+    assert result["ari_p10"] <= result["ari_mean"]
+    again = run(capsys, *argv, "--sessions", "5")
+    timings = {key for key in result if "seconds" in key}
+    assert {k: v for k, v in again.items() if k not in timings} == {
+        k: v for k, v in result.items() if k not in timings
+    }  # seeded: the same sessions, the same figures
