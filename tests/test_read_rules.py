@@ -487,3 +487,23 @@ async def test_live_events_follow_the_table(connect: Any, kind: str) -> None:  #
         if got != expected(read, kind)[actor]  # type: ignore[index]
     ]
     assert not mismatches + leaked, "\n".join(mismatches + leaked)
+
+
+# --- the documentation ------------------------------------------------------------------------------
+
+
+def markdown_table() -> str:
+    """TABLE as the markdown permission table of docs/read-rules.md."""
+    head = "| read | " + " | ".join(kind.replace("_", " ") for kind in KINDS) + " |"
+    lines = [head, "| --- |" + " --- |" * len(KINDS)]
+    for read, cells in TABLE.items():
+        shown = [" / ".join(cell.split()) for cell in cells]
+        lines.append(f"| `{read}` | " + " | ".join(shown) + " |")
+    return "\n".join(lines)
+
+
+def test_the_documented_table_is_the_tested_one() -> None:
+    from pathlib import Path
+
+    document = (Path(__file__).resolve().parent.parent / "docs" / "read-rules.md").read_text(encoding="utf-8")
+    assert markdown_table() in document, "docs/read-rules.md: paste tests.test_read_rules.markdown_table()"
