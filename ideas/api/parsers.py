@@ -73,7 +73,10 @@ class BoundedJSONParser(JSONParser):
         except RecursionError as error:
             raise ParseError(too_deep_message()) from error
         except (LookupError, ValueError) as error:
-            raise ParseError(_("The body is not valid JSON: %(error)s") % {"error": error}) from error
+            raise ParseError(
+                _("The body is not valid JSON: %(error)s") % {"error": error}
+            ) from error
+
 
 def json_strict_constant(name: str) -> None:
     """NaN and Infinity are not JSON (DRF's strict mode refuses them the same way)."""

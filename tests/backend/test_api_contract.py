@@ -105,20 +105,29 @@ def _seed_more(client: httpx.Client, server: LiveServer) -> None:
     ideas = client.get("/api/v1/sessions/1/ideas/", headers=staff).json()["results"]
     idea_ids = [idea["id"] for idea in ideas]
     group = client.post(
-        "/api/v1/sessions/1/groups/", json={"title": "Транспорт", "ideas": idea_ids[:3]}, headers=staff
+        "/api/v1/sessions/1/groups/",
+        json={"title": "Транспорт", "ideas": idea_ids[:3]},
+        headers=staff,
     )
     assert group.status_code == 201, group.text
     forum = client.get("/api/v1/forums/", headers=staff).json()["results"][0]["id"]
     created = client.post(
         "/api/v1/sessions/",
-        json={"forum": forum, "title": "Архивная сессия", "question": "Что сохранить?", "is_public": True},
+        json={
+            "forum": forum,
+            "title": "Архивная сессия",
+            "question": "Что сохранить?",
+            "is_public": True,
+        },
         headers=staff,
     )
     assert created.status_code == 201, created.text
     other = created.json()
 
     def stage(name: str) -> None:
-        moved = client.post(f"/api/v1/sessions/{other['id']}/stage/", json={"stage": name}, headers=staff)
+        moved = client.post(
+            f"/api/v1/sessions/{other['id']}/stage/", json={"stage": name}, headers=staff
+        )
         assert moved.status_code == 200, moved.text
 
     stage("ideation")
@@ -128,12 +137,19 @@ def _seed_more(client: httpx.Client, server: LiveServer) -> None:
     ).json()
     voter = {"Authorization": f"Bearer {joined['token']}"}
     posted = [
-        client.post(f"/api/v1/sessions/{other['id']}/ideas/", json={"text": text}, headers=voter).json()
+        client.post(
+            f"/api/v1/sessions/{other['id']}/ideas/", json={"text": text}, headers=voter
+        ).json()
         for text in ("Музей вечной мерзлоты", "Открытый архив городских решений")
     ]
     stage("voting")
     for idea in posted:
-        assert client.put(f"/api/v1/ideas/{idea['id']}/vote/", json={"value": 1}, headers=voter).status_code == 200
+        assert (
+            client.put(
+                f"/api/v1/ideas/{idea['id']}/vote/", json={"value": 1}, headers=voter
+            ).status_code
+            == 200
+        )
     stage("results")
     stage("archived")
     deadline = time.monotonic() + 30
@@ -178,7 +194,8 @@ def daphne_server(backend_env: dict[str, str]) -> Iterator[LiveServer]:
                 "/api/v1/auth/token/", json={"username": "moderator", "password": "veche-demo-2032"}
             ).json()["token"]
             server.participant_token = client.post(
-                "/api/v1/join/", json={"code": "YAKUTSK", "display_name": "Проверка", "sector": "society"}
+                "/api/v1/join/",
+                json={"code": "YAKUTSK", "display_name": "Проверка", "sector": "society"},
             ).json()["token"]
             _seed_more(client, server)
         yield server
