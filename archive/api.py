@@ -68,7 +68,7 @@ class ArchiveSerializer(serializers.ModelSerializer):
         ]
 
     def get_forum_title(self, archive: SessionArchive) -> str | None:
-        return archive.forum.title if archive.forum else None
+        return archive.forum_title if archive.forum_id else None  # as it was when the session closed
 
 
 class ArchiveDetailSerializer(ArchiveSerializer):

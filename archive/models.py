@@ -58,6 +58,8 @@ class SessionArchive(WriteOnceModel):
     )
     title = models.CharField(_("title"), max_length=200)
     question = models.CharField(_("question"), max_length=500)
+    # The forum's title as it was when the session closed (the forum itself may be renamed later).
+    forum_title = models.CharField(_("forum title"), max_length=200, blank=True)
     city = models.CharField(_("city"), max_length=120, blank=True)
     held_on = models.DateField(_("held on"), db_index=True)
     # Case-folded copies for the list filters: SQLite's LIKE folds ASCII only, so

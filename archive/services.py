@@ -343,6 +343,7 @@ def archive_fields(document: dict[str, Any]) -> dict[str, Any]:
     return {
         "session_id": session["id"],
         "forum_id": forum.get("id"),
+        "forum_title": forum.get("title") or "",
         "title": session["title"],
         "question": session["question"],
         "city": city,

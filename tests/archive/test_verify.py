@@ -107,6 +107,7 @@ ARCHIVE_COLUMNS = {
     "title": "Подменённый заголовок",
     "question": "Подменённый вопрос?",
     "city": "Мирный",
+    "forum_title": "Подменённый форум",
     "held_on": datetime.date(1999, 1, 1),
     "ideas_count": 99,
     "participants_count": 1000,
@@ -186,3 +187,12 @@ def test_addenda_head_follows_the_chain(built, moderator):
     built.archive.refresh_from_db()
     assert (built.archive.addenda_count, built.archive.addenda_sha256) == (2, second.sha256)
     assert second.previous_sha256 == first.sha256
+
+
+def test_renaming_the_forum_later_leaves_the_record_alone(built, api):
+    """The list and the API show the forum's title as it was; the live forum may be renamed."""
+    original = built.archive.forum.title
+    type(built.archive.forum).objects.filter(pk=built.archive.forum_id).update(title="Новое имя форума")
+    row = api(None).get("/api/v1/archive/").json()["results"][0]
+    assert row["forum_title"] == original
+    assert reported(built.archive) == set()

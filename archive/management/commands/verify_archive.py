@@ -1,4 +1,4 @@
-"""`manage.py verify_archive`: recompute every archive's hashes; exit 1 on any mismatch."""
+"""`manage.py verify_archive`: recompute every archive's hashes and the copies derived from it; exit 1 on any mismatch."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from archive.services import archive_verify
 
 
 class Command(BaseCommand):
-    help = "Recompute the SHA-256 of every archived snapshot, vote export and addendum; fail on any mismatch."
+    help = (
+        "Recompute the SHA-256 of every archived snapshot, vote export and addendum, and compare every "
+        "column and search row the public reads with the snapshot; fail on any mismatch."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("ids", nargs="*", type=int, help="only these archive ids")
