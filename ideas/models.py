@@ -371,6 +371,16 @@ class HideReason(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# Human-readable labels of the codes `ml.screening.screen` puts in `Idea.flags`.
+FLAG_LABELS = {
+    "link": _("Link or handle"),
+    "email": _("E-mail address"),
+    "phone": _("Phone number"),
+    "obscenity": _("Obscenity"),
+    "insult": _("Insult"),
+}
+
+
 class Idea(models.Model):
     session = models.ForeignKey(CaseSession, on_delete=models.CASCADE, related_name="ideas")
     author = models.ForeignKey(
@@ -425,6 +435,11 @@ class Idea(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+    @property
+    def flag_labels(self) -> list[str]:
+        """The automatic flags as words a moderator reads (unknown codes as they are)."""
+        return [str(FLAG_LABELS.get(code, code)) for code in self.flags or []]
 
     @property
     def is_visible_to_everyone(self) -> bool:

@@ -37,6 +37,7 @@ import csv
 import hashlib
 import json
 import random
+import re
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -307,6 +308,52 @@ _ENGLISH_PROFANE = (
     "fuck fucking fucked fucker motherfucker shit shitty bullshit bitch bitches asshole cunt "
     "bastard dickhead wanker twat slut whore"
 ).split()
+# Insult seeds, inflected by pymorphy3 like the obscene ones.
+_INSULT_SEEDS = (
+    "идиот дебил придурок кретин урод быдло сволочь тварь ничтожество недоумок болван гнида "
+    "дегенерат имбецил тупица дура дурак подонок мерзавец"
+).split()
+_ENGLISH_INSULTS = "idiot idiots moron morons imbecile scumbag".split()
+# Latin letters that look like Cyrillic ones, the way people dodge a filter.
+_LOOKALIKE_LATIN = str.maketrans(
+    {
+        "а": "a",
+        "е": "e",
+        "о": "o",
+        "р": "p",
+        "с": "c",
+        "у": "y",
+        "х": "x",
+        "к": "k",
+        "б": "6",
+        "з": "3",
+    }
+)
+
+
+def _obfuscations(word: str, rng: random.Random) -> dict[str, str]:
+    """The ways people dodge a word filter, each applied to one lexicon word."""
+    letters = list(word)
+    vowels = [i for i, ch in enumerate(letters) if ch in "аеёиоуыэюяaeiouy"]
+    stretched = list(letters)
+    if vowels:
+        at = rng.choice(vowels)
+        stretched[at] = stretched[at] * 3
+    masked = list(letters)
+    if len(letters) > 2:
+        masked[rng.randint(1, len(letters) - 2)] = "*"
+    return {
+        "spaced": " ".join(letters),
+        "dotted": ".".join(letters),
+        "starred": "*".join(letters),
+        "dashed": "-".join(letters),
+        "latin_lookalike": word.translate(_LOOKALIKE_LATIN),
+        "stretched": "".join(stretched),
+        "one_letter_masked": "".join(masked),
+        "upper_case": word.upper(),
+    }
+
+
 _TLDS = ("ru", "com", "org", "net", "рф", "io", "info", "su")
 _NAMES = ("gorod", "vk", "example", "mysite", "petition", "sale", "akcia", "novosti", "yakutsk")
 
@@ -368,9 +415,37 @@ def _screening_positives(rng: random.Random, clean: Sequence[str]) -> dict[str, 
                 )
             )
         )
+    handles = []
+    for _ in range(300):
+        user = rng.choice(
+            ("prodam_kvartiru", "gorod_news", "ivan1985", "sale.spb", "kanal_yakutsk")
+        )
+        handles.append(
+            rng.choice(
+                (
+                    f"@{user}",
+                    f"пишите в телеграм @{user}",
+                    f"tg: {user}",
+                    f"t.me/{user}",
+                    f"wa.me/7999{rng.randint(1000000, 9999999)}",
+                    f"{rng.choice(('bit.ly', 'clck.ru', 'vk.cc', 'goo.gl', 'cutt.ly'))}/{user[:5]}",
+                )
+            )
+        )
+    obfuscated: dict[str, list[str]] = {}
+    for word in obscene:
+        if not re.fullmatch(r"[а-яё]+", word):
+            continue
+        for kind, variant in _obfuscations(word, rng).items():
+            obfuscated.setdefault(f"obscenity_{kind}", []).append(insert(variant))
+    insults = [form for seed in _INSULT_SEEDS for form in _inflections(seed)]
+    insults += _ENGLISH_INSULTS
     return {
         "obscenity": [insert(item) for item in obscene],
+        **obfuscated,
+        "insult": [insert(item) for item in insults],
         "link": [insert(item) for item in links],
+        "link_handles_and_short_links": [insert(item) for item in handles],
         "email": [insert(item) for item in emails],
         "phone": [insert(item) for item in phones],
     }
@@ -406,13 +481,14 @@ def evaluate_screening(args: argparse.Namespace) -> dict[str, Any]:
     clean = [text for text in real if not screen(text) and len(text) < 400]
     positives = _screening_positives(rng, clean)
     recall = {}
-    for reason, texts in positives.items():
+    for kind, texts in positives.items():
+        reason = "link" if kind.startswith("link") else kind.split("_")[0]
         caught = [text for text in texts if reason in screen(text)]
-        recall[reason] = {"positives": len(texts), "recall": round(len(caught) / len(texts), 4)}
+        recall[kind] = {"positives": len(texts), "recall": round(len(caught) / len(texts), 4)}
         if args.show:
             missed = [text for text in texts if reason not in screen(text)]
             for text in missed:
-                print(f"MISSED {reason}: {text[:160]}", file=sys.stderr)
+                print(f"MISSED {kind}: {text[:160]}", file=sys.stderr)
     if args.show:
         for reason, texts in flagged.items():
             for text in texts:

@@ -5,13 +5,17 @@ API:
 - ``screen(text: str) -> list[str]`` — the reason codes that apply, in this order, each at most
   once; an empty list means the text is clean:
 
-  - ``"link"`` — a URL (``http://…``, ``www.…``) or a bare domain with a known top-level domain
-    (``site.ru``, ``t.me/x``, ``город.рф``);
+  - ``"link"`` — a URL (``http://…``, ``www.…``), a bare domain with a known top-level domain
+    (``site.ru``, ``t.me/x``, ``город.рф``), a short link (``bit.ly/x``, ``clck.ru/x``), or a
+    messenger / social handle (``@prodam_kvartiru``, ``tg: name``, ``wa.me/…``);
   - ``"email"`` — an e-mail address;
   - ``"phone"`` — a Russian (+7/8 and ten digits, or a local ``123-45-67``) or international
     (``+`` and 10–14 digits) phone number;
   - ``"obscenity"`` — Russian obscene vocabulary (мат) in any word form, a few vulgar insults,
-    English profanity and slurs.
+    English profanity and slurs; also when spelled out letter by letter («х у й», «х.у.й»,
+    «х*у*й»), stretched («хуууй») or written with Latin look-alikes («xyй», «cyka»);
+  - ``"insult"`` — a personal insult that is not мат («идиоты», «дебилы», «придурок», "morons"):
+    it goes to the moderator's queue like every flag, it never hides anything by itself.
 
 - ``REASONS`` — every code ``screen`` may return.
 
@@ -36,7 +40,7 @@ import re
 
 from ml.text import morph
 
-REASONS: tuple[str, ...] = ("link", "email", "phone", "obscenity")
+REASONS: tuple[str, ...] = ("link", "email", "phone", "obscenity", "insult")
 
 # --- links, e-mail, phones -------------------------------------------------------------------
 
@@ -55,6 +59,17 @@ _URL_RE = re.compile(
     # abbreviation, not a site.
     r"|(?<![\w.@-])(?:[a-zа-я0-9-]+\.)*[a-zа-я0-9][a-zа-я0-9-]*[a-zа-я0-9]\.(?:" + _TLDS + r")"
     r"(?![\w-])(?:[/:?#]\S*)?",
+    re.IGNORECASE,
+)
+# A messenger or social-network handle: "@" and a Latin user name of 4+ characters, not part of
+# an e-mail (the e-mail rule runs first), or a handle named after its messenger ("tg: name",
+# «телеграм @name»). Short-link hosts without a path are ordinary words («vk»), so they need one.
+_HANDLE_RE = re.compile(
+    r"(?<![\w@.])@[a-z][a-z0-9_.]{3,31}(?![\w@])"
+    r"|\b(?:tg|тг|telegram|телеграм\w*|телега|инста\w*|insta\w*|whatsapp|ватсап\w*|вотсап\w*|viber|вайбер\w*)"
+    r"\s*[:：]\s*@?[a-z][a-z0-9_.]{3,31}\b"
+    r"|\b(?:wa\.me|vk\.cc|clck\.ru|bit\.ly|goo\.gl|tinyurl\.com|t\.co|is\.gd|cutt\.ly|"
+    r"u\.to|qps\.ru|t\.ly|rebrand\.ly|ow\.ly)\s*/\s*\S+",
     re.IGNORECASE,
 )
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
@@ -209,10 +224,25 @@ def _strip_prefix(word: str) -> list[str]:
     return stems
 
 
+_RU_LETTERS = "абвгдежзийклмнопрстуфхцчшщъыьэюя"
+
+
 def _masked_obscene(word: str) -> bool:
-    """Masked spellings such as «х*й», «п**да», «бл*ть», «*б*ть», «f*ck»."""
+    """Masked spellings such as «х*й», «п**да», «бл*ть», «*б*ть», «f*ck», «ху*ня»."""
     if not any(ch in word for ch in _MASK_CHARS):
         return False
+    masks = [i for i, ch in enumerate(word) if ch in _MASK_CHARS]
+    # One masked letter inside a Russian word: is there a letter that makes it мат?
+    if (
+        len(masks) == 1
+        and 0 < masks[0] < len(word) - 1
+        and re.fullmatch(r"[а-я*#$%]+", word)
+        and any(
+            _russian_obscene(word[: masks[0]] + letter + word[masks[0] + 1 :])
+            for letter in _RU_LETTERS
+        )
+    ):
+        return True
     return bool(
         re.fullmatch(r"(?:на|по|о)?х[*#$%]+[йяеи]\w*", word)
         or re.fullmatch(r"\w*п[*#$%@и]+зд\w*|п[*#$%@]+[зд]\w*", word)
@@ -241,21 +271,116 @@ def _russian_obscene(word: str) -> bool:
     return bool(lemmas & _OBSCENE_LEMMAS)
 
 
+# Letters spelled out one by one with separators: «х у й», «х.у.й», «х*у*й», «х-у-й», «х_у_й».
+_SPELLED_RE = re.compile(r"(?<![^\W\d_])(?:[^\W\d_][\s.*_\-·,/|+]{1,3}){2,}[^\W\d_](?![^\W\d_])")
+_SEPARATORS_RE = re.compile(r"[\s.*_\-·,/|+]+")
+# A word written wholly in Latin letters that look Cyrillic ("cyka", "xyeta"): only these
+# letters, so no English word («ebay», "hot", "key") is ever read as Russian.
+_ALL_LOOKALIKE_RE = re.compile(r"[aceopxykmu3460@]+")
+_LATIN_ONLY = str.maketrans(
+    {
+        "a": "а",
+        "c": "с",
+        "e": "е",
+        "o": "о",
+        "p": "р",
+        "x": "х",
+        "y": "у",
+        "k": "к",
+        "m": "м",
+        "u": "и",
+        "3": "з",
+        "4": "ч",
+        "6": "б",
+        "0": "о",
+        "@": "а",
+    }
+)
+_STRETCHED_RE = re.compile(r"(\w)\1{2,}")
+
+
+def _word_obscene(raw: str) -> bool:
+    """One token, as written or folded, against every obscenity rule."""
+    word = _fold(raw)
+    # «п@зда»: "@" masks a letter here, while folding reads it as «а»; test both readings.
+    if _masked_obscene(word) or _masked_obscene(raw.lower()):
+        return True
+    # Masking characters left inside a word otherwise: drop them and test the letters.
+    letters = word.strip("*#$%@_")
+    if not letters:
+        return False
+    if re.search(r"[а-я]", letters):
+        return _russian_obscene(letters) or (
+            # «хуууй», «пиииздец»: a letter repeated three times or more is one letter.
+            _STRETCHED_RE.search(letters) is not None
+            and _russian_obscene(_STRETCHED_RE.sub(r"\1", letters))
+        )
+    if _EN_PROFANE_RE.match(letters):
+        return True
+    lowered = raw.lower()
+    if len(lowered) >= 3 and _ALL_LOOKALIKE_RE.fullmatch(lowered):
+        return _russian_obscene(lowered.translate(_LATIN_ONLY))
+    return False
+
+
+def _spelled_out(text: str) -> list[str]:
+    """Words spelled letter by letter, joined back: «х у й» -> «хуй».
+
+    A one-letter preposition before the spelled word joins the run too («в х у й н е»), so
+    the run is also read without its first one or two letters.
+    """
+    joined = []
+    for match in _SPELLED_RE.finditer(text):
+        letters = "".join(_SEPARATORS_RE.split(match.group()))
+        for skip in range(min(3, len(letters) - 2)):
+            joined.append(letters[skip:])
+    return joined
+
+
 def _obscene(text: str) -> bool:
+    if any(_word_obscene(word) for word in _spelled_out(text)):
+        return True
     for raw in _WORD_RE.findall(text):
-        word = _fold(raw)
-        # «п@зда»: "@" masks a letter here, while folding reads it as «а»; test both readings.
-        if _masked_obscene(word) or _masked_obscene(raw.lower()):
+        if _word_obscene(raw):
             return True
-        # Masking characters left inside a word otherwise: drop them and test the letters.
-        letters = word.strip("*#$%@_")
-        if not letters:
+    return False
+
+
+# --- insults ---------------------------------------------------------------------------------
+
+# Nouns that call a person names without being мат. Matched by pymorphy3 lemma, so every case
+# and number counts («идиоты», «дебилов»); adjectives («тупой угол», «уродливый забор») and
+# words with an everyday sense (скотина: livestock, козёл: a goat, лох: a shrub) are left out.
+_INSULT_LEMMAS = frozenset(
+    """
+    идиот идиотка дебил дебилка придурок придурка кретин кретинка урод уродина быдло сволочь
+    тварь ничтожество недоумок болван чмо гнида падла падло дегенерат имбецил тупица дура дурак
+    олигофрен мерзавец мерзавка подонок негодяй негодяйка паскуда выродок вырожденец дебилоид
+    """.split()
+)
+# Only tokens starting like one of the lemmas reach pymorphy3 («дур» for «дур», the genitive
+# plural of «дура»; «падонок» is how the word is often misspelled).
+_INSULT_TRIGGERS = tuple(
+    sorted({lemma[:4] if len(lemma) > 4 else lemma[:3] for lemma in _INSULT_LEMMAS} | {"падо"})
+)
+_EN_INSULT_RE = re.compile(r"^(?:idiots?|morons?|imbeciles?|cretins?|scumbags?|dimwits?)$")
+
+
+def _insulting(text: str) -> bool:
+    for raw in _WORD_RE.findall(text):
+        word = _fold(raw).strip("*#$%@_")
+        if not word:
             continue
-        if re.search(r"[а-я]", letters):
-            if _russian_obscene(letters):
+        if not re.search(r"[а-я]", word):
+            if _EN_INSULT_RE.match(word):
                 return True
-        elif _EN_PROFANE_RE.match(letters):
-            return True
+            continue
+        if not word.startswith(_INSULT_TRIGGERS):
+            continue
+        # The likeliest readings only («имбецилов» is first read as an adjective).
+        for parse in morph().parse(word)[:3]:
+            if parse.tag.POS == "NOUN" and parse.normal_form.replace("ё", "е") in _INSULT_LEMMAS:
+                return True
     return False
 
 
@@ -276,7 +401,7 @@ def screen(text: str) -> list[str]:
     # E-mail first: its domain part would otherwise also read as a bare-domain link.
     has_email = bool(_EMAIL_RE.search(text))
     without_emails = _EMAIL_RE.sub(" ", text) if has_email else text
-    if _URL_RE.search(without_emails):
+    if _URL_RE.search(without_emails) or _HANDLE_RE.search(without_emails):
         reasons.append("link")
     if has_email:
         reasons.append("email")
@@ -284,4 +409,6 @@ def screen(text: str) -> list[str]:
         reasons.append("phone")
     if _obscene(text):
         reasons.append("obscenity")
+    if _insulting(text):
+        reasons.append("insult")
     return reasons

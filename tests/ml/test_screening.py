@@ -106,3 +106,63 @@ def test_screen_is_fast() -> None:
     for _ in range(200):
         screen(text)
     assert (time.perf_counter() - started) / 200 < 0.001
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "пишите @prodam_kvartiru",
+        "канал t.me/prodam_kvartiru",
+        "тг: prodam_kvartiru",
+        "телеграм @gorod_news",
+        "подробнее bit.ly/3xYz",
+        "анкета clck.ru/abc12",
+        "вотсап wa.me/79991234567",
+    ],
+)
+def test_handles_and_short_links_are_links(text: str) -> None:
+    assert screen(text)[0] == "link"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "встреча @ 5 вечера у фонтана",
+        "ivan@mail.ru",  # an e-mail, not a handle
+        "ebay, ebook и e-mail",
+        "т. е. в г. М. В. Ломоносова, и т.д. и т.п.",
+        "Поставить к м о с т у скамейку",
+        "уродливый забор и тупой угол, выгул скотины, козёл на лугу",
+    ],
+)
+def test_not_handles_nor_obfuscations(text: str) -> None:
+    assert "obscenity" not in screen(text)
+    assert "insult" not in screen(text)
+    assert screen(text) in ([], ["email"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Предлагаю х у й сделать",
+        "в х.у.й.н.е дело",
+        "это х*у*й",
+        "п-и-з-д-е-ц какой-то",
+        "xyй",  # Latin x and y
+        "cyka",  # wholly Latin look-alikes
+        "XУЙНЯ",
+        "хууууй",
+        "ху*ня",
+        "оху*вшие",
+    ],
+)
+def test_obfuscated_obscenity_is_flagged(text: str) -> None:
+    assert screen(text) == ["obscenity"]
+
+
+@pytest.mark.parametrize(
+    "text", ["идиоты и дебилы", "Депутаты придурки", "чиновники — дураки", "you morons"]
+)
+def test_insults_are_their_own_code(text: str) -> None:
+    assert screen(text) == ["insult"]
+    assert "insult" in REASONS
