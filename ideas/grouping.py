@@ -14,11 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ideas import operations
+from ideas import events, operations
 from ideas.embeddings import current_encoder, embed_missing, idea_text
 from ideas.errors import Conflict, NotFound
 from ideas.models import CaseSession, Group, GroupSuggestion, Idea, IdeaStatus
-from ideas import events
 
 logger = logging.getLogger("veche.grouping")
 
@@ -91,7 +90,9 @@ def suggestion_compute(suggestion_id: int) -> str:
         payload = {
             "groups": [
                 {
-                    "title": ", ".join(group.keywords[:3]) or _("Group %(n)d") % {"n": number + 1},
+                    "title": group.label
+                    or ", ".join(group.keywords[:3])
+                    or _("Group %(n)d") % {"n": number + 1},
                     "keywords": group.keywords,
                     "ideas": [ids[i] for i in group.members],
                     "representative": ids[group.representative],

@@ -43,7 +43,7 @@ from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from ml.labels import keywords_from_terms
+from ml.labels import keywords_from_terms, short_label
 from ml.text import content_terms_with_words
 
 
@@ -70,12 +70,14 @@ class Group:
     members: list[int]
     keywords: list[str]
     representative: int
+    label: str = ""  # two or three words the group's ideas use, for its title
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "members": list(self.members),
             "keywords": list(self.keywords),
             "representative": self.representative,
+            "label": self.label,
         }
 
 
@@ -250,7 +252,14 @@ def suggest_groups(
             lexical_centre = np.asarray(lexical[members].mean(axis=0)).reshape(-1)
             score = score + (1 - settings.semantic_weight) * (lexical[members] @ lexical_centre)
         representative = members[int(np.argmax(score))]
-        groups.append(Group(members=members, keywords=words, representative=representative))
+        groups.append(
+            Group(
+                members=members,
+                keywords=words,
+                representative=representative,
+                label=short_label(texts, members, words),
+            )
+        )
 
     return Suggestion(
         groups=groups,

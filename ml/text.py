@@ -23,6 +23,8 @@ import snowballstemmer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 _TOKEN_RE = re.compile(r"[0-9a-zа-я]+(?:-[0-9a-zа-я]+)*")
+# The same tokens with «ё» kept, for showing words the way people wrote them.
+_WRITTEN_TOKEN_RE = re.compile(r"[0-9a-zа-яё]+(?:-[0-9a-zа-яё]+)*")
 _CYRILLIC_RE = re.compile(r"[а-яё]", re.IGNORECASE)
 _LATIN_RE = re.compile(r"[a-z]", re.IGNORECASE)
 
@@ -117,14 +119,20 @@ def content_terms(text: str) -> list[str]:
     return [term for term, _ in content_terms_with_words(text)]
 
 
-def content_terms_with_words(text: str) -> list[tuple[str, str]]:
-    """``(term, word)`` pairs: the normalised term and the word it came from.
+def written_tokens(text: str) -> list[str]:
+    """Lower-cased word tokens as written (``ё`` kept), aligned with ``tokenize(text)``."""
+    return _WRITTEN_TOKEN_RE.findall(text.lower())
 
-    Labels are counted by term (so «дороги» and «дорогу» are one keyword) but an English stem
-    such as "hous" is shown as the word people wrote most often ("housing").
+
+def content_terms_with_words(text: str) -> list[tuple[str, str]]:
+    """``(term, word)`` pairs: the normalised term and the word it came from, as written.
+
+    Labels are counted by term (so «дороги» and «дорогу» are one keyword) but shown as a form
+    people wrote (``ml.labels``): an English stem "hous" as "housing", «теплый» as «тёплой»
+    when that is how residents spelled it.
     """
     terms: list[tuple[str, str]] = []
-    for token in tokenize(text):
+    for token, written in zip(tokenize(text), written_tokens(text), strict=False):
         if len(token) < 2 or token[0].isdigit():
             continue
         if _is_cyrillic_word(token):
@@ -133,9 +141,9 @@ def content_terms_with_words(text: str) -> list[tuple[str, str]]:
                 continue
             if lemma in RUSSIAN_STOP_WORDS or len(lemma) < 3:
                 continue
-            terms.append((lemma, lemma))
+            terms.append((lemma, written))
         else:
             if token in ENGLISH_STOPS or len(token) < 3:
                 continue
-            terms.append((_en_stem(token), token))
+            terms.append((_en_stem(token), written))
     return terms

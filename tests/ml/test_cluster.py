@@ -46,7 +46,7 @@ def test_coordinates_and_json() -> None:
     assert all(-1.0 <= x <= 1.0 and -1.0 <= y <= 1.0 for x, y in suggestion.coordinates)
     data = json.loads(json.dumps(suggestion.to_dict()))
     assert {"groups", "ungrouped", "coordinates", "info"} <= set(data)
-    assert set(data["groups"][0]) == {"members", "keywords", "representative"}
+    assert set(data["groups"][0]) == {"members", "keywords", "representative", "label"}
 
 
 def test_deterministic() -> None:
