@@ -228,7 +228,7 @@ async def rest_vote(http: httpx.AsyncClient, token: str, idea: int, value: int |
                 answer = await http.put(f"/api/v1/ideas/{idea}/vote/", json={"value": value, "request_id": request_id}, headers=headers)
         except httpx.HTTPError:
             continue
-        if answer.status_code in (200, 204):
+        if answer.status_code == 200:  # cast and withdraw both answer 200 with the vote
             figures.acked += 1
             return {"value": value}
         if answer.status_code == 429 or answer.status_code >= 500:
