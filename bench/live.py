@@ -227,6 +227,7 @@ class Client:
         self.series: dict[str, tuple[list[float], list[int]]] = {}
         self.latest: dict[str, dict[str, int]] = {}
         self.messages = 0
+        self.tally_times: list[float] = []  # when each tally arrived (the longest gap while votes flow)
         self.acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self.snapshot = asyncio.Event()
 
@@ -252,6 +253,7 @@ class Client:
                 message = json.loads(raw)
                 kind = message.get("type")
                 if kind == "tally":
+                    self.tally_times.append(now)
                     self.record(message["tallies"], now)
                 elif kind == "snapshot":
                     self.record(
@@ -328,6 +330,15 @@ def latency_summary(values: list[float]) -> dict[str, float | int]:
     }
 
 
+def longest_tally_gap(clients: list[Client], begin: float, end: float) -> float:
+    """The longest time any client went without a `tally` between `begin` and `end` (seconds)."""
+    worst = 0.0
+    for client in clients:
+        times = [begin, *(t for t in client.tally_times if begin < t < end), end]
+        worst = max(worst, max(later - earlier for earlier, later in zip(times, times[1:], strict=False)))
+    return worst
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -338,6 +349,7 @@ def percentile(values: list[float], q: float) -> float:
 async def run_load(
     *, urls: list[str], screen_url: str, pids: list[int], rate: float, seconds: float, plan: list[tuple[int, int]],
     ideas: list[int], rest_ports: list[int], tokens: list[str], reference: bool, ws_percent: int = 50,
+    rest_connections: int = 32,
 ) -> dict[str, Any]:
     def over_socket(number: int) -> bool:
         return (number % 100) < ws_percent
@@ -353,7 +365,7 @@ async def run_load(
     started = time.monotonic()
     from bench._http import RestPool
 
-    http = RestPool()
+    http = RestPool(per_port=rest_connections)
     try:
         inflight: set[asyncio.Task[None]] = set()
 
@@ -388,6 +400,9 @@ async def run_load(
     finally:
         http.close()
     voting_seconds = time.monotonic() - started
+    # Votes flow from the first tick after the first vote to the last acknowledgement.
+    last_accepted = max((t for t, _n, _k in accepted), default=started)
+    gap = longest_tally_gap(clients, started + 2 * 0.25, last_accepted)
     # Quiet period: the last tallies arrive; no CPU of interest after it.
     await asyncio.sleep(1.5)
     window = time.monotonic() - started
@@ -415,6 +430,7 @@ async def run_load(
             if 0 < ws_percent < 100 and not reference
             else {}
         ),
+        "longest_tally_gap_ms": round(gap * 1000, 1),
         "server_cpu_seconds": round(cpu, 2),
         "server_cpu_us_per_delivered_message": round(cpu / max(delivered, 1) * 1e6, 2),
         "shown_min": min(shown) if shown else 0,
@@ -466,7 +482,7 @@ async def live(args: argparse.Namespace) -> None:
     try:
         result = await run_load(urls=urls, screen_url=screen, pids=pids, rate=args.rate, seconds=args.seconds,
                                 plan=plan, ideas=data["ideas"], rest_ports=rest_ports, tokens=data["tokens"], reference=False,
-                                ws_percent=args.ws_percent)
+                                ws_percent=args.ws_percent, rest_connections=args.rest_connections)
     finally:
         stop(processes)
     stored = sum(n for _idea, _value, n in stored_counts(env, session)["rows"])
@@ -641,6 +657,8 @@ def main() -> None:
     parser.add_argument("--ws-percent", type=int, default=90, help="share of votes sent over WebSocket (rest: REST)")
     parser.add_argument("--rest-processes", type=int, default=0,
                         help="serve REST votes from this many daphne processes of their own (0: the same ones)")
+    parser.add_argument("--rest-connections", type=int, default=32,
+                        help="concurrent REST requests per REST port (the load generator's keep-alive connections)")
     parser.add_argument("--idle", type=int, default=0, help="only open this many idle sockets and hold them")
     parser.add_argument("--replay", default="", help="a Polis votes.csv to replay")
     parser.add_argument("--replay-seconds", type=float, default=30.0)
