@@ -55,8 +55,8 @@ class SharedOrLocalCache:
         backend = settings.CACHES.get("default", {}).get("BACKEND", "")
         return backend.endswith(("LocMemCache", "DummyCache"))
 
-    def _call(self, method: str, *args: Any) -> Any:
-        if self.down_since is not None and time.monotonic() < self._retry_at:
+    def _call(self, method: str, *args: Any, probe: bool = False) -> Any:
+        if not probe and self.down_since is not None and time.monotonic() < self._retry_at:
             return getattr(self.local, method)(*args)
         try:
             result = getattr(shared_cache, method)(*args)
@@ -103,7 +103,9 @@ class SharedOrLocalCache:
         """For `/readyz`: where the limits count right now (probes the cache once)."""
         if self.shared_is_local():
             return "in-process"
-        self.get("veche:limits:probe")
+        # Always asks Redis (one call, bounded by the socket timeout): readiness sees it come back
+        # at once, and a successful probe ends the outage for the requests too.
+        self._call("get", "veche:limits:probe", None, probe=True)
         return "shared" if self.down_since is None else "local (redis unavailable)"
 
 

@@ -212,3 +212,30 @@ def test_readyz_stays_ready_while_limits_are_local(own_redis: OwnRedis, client: 
     # machine's Redis, which stays up, so the whole answer is 200 there as well.
     if response.json()["checks"]["channel_layer"] == "ok":
         assert response.status_code == 200
+
+
+def test_a_hanging_redis_costs_one_short_timeout_not_one_per_request(
+    own_redis: OwnRedis, session: Any, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGSTOP: connections are accepted but nothing answers (a partition, a stuck host)."""
+    import os
+    import signal
+
+    UserFactory(username="staff-redis", password="pw-for-tests-1", is_staff=True)
+    assert _writes(session, "pw-for-tests-1") == NORMAL  # connections to Redis are open now
+    monkeypatch.setattr(limits_cache, "RETRY_SECONDS", 30.0)  # one probe for the whole test
+    assert own_redis.process is not None
+    os.kill(own_redis.process.pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        rounds = [_writes(session, "pw-for-tests-1") for _ in range(3)]
+        elapsed = time.monotonic() - started
+        assert rounds == [NORMAL] * 3
+        # 15 requests; the first cache call waits out the 0.5 s socket timeout, the rest go
+        # straight to the local count. Without the pacing each would wait 0.5 s or more.
+        assert elapsed < 0.5 * 15, elapsed
+    finally:
+        os.kill(own_redis.process.pid, signal.SIGCONT)
+    # /readyz probes Redis whatever the retry interval, and its answer ends the outage.
+    assert _readyz_limits(client) == "shared"
+    assert limits_cache.down_since is None
