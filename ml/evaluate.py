@@ -54,7 +54,7 @@ from sklearn.metrics import (
 )
 
 from ml.cluster import ClusterSettings, suggest_groups
-from ml.encoders import Encoder, build_encoder, get_encoder
+from ml.encoders import Encoder, build_encoder, get_encoder, grouping_encoder_spec
 from ml.screening import REASONS, screen
 
 
@@ -97,6 +97,14 @@ def _cached_encode(encoder: Encoder, texts: list[str], cache: str | None) -> NDA
     return vectors
 
 
+def _second_encoder(args: argparse.Namespace) -> Encoder | None:
+    """The grouping encoder: ``--grouping-encoder``, else the product's default."""
+    spec = args.grouping_encoder if args.grouping_encoder else grouping_encoder_spec()
+    if not spec or spec.lower() in ("none", "off"):
+        return None
+    return build_encoder(spec)
+
+
 def _load_labelled(args: argparse.Namespace) -> tuple[list[str], dict[str, list[str]]]:
     """Texts and one or more label columns, from JSONL, a Polis folder or one CSV."""
     source = Path(args.polis or args.input)
@@ -124,10 +132,12 @@ def evaluate_clustering(args: argparse.Namespace) -> dict[str, Any]:
     texts, labels = _load_labelled(args)
     encoder = _encoder(args.encoder)
     started = time.perf_counter()
-    vectors = encoder.encode(texts)
-    embedded = time.perf_counter()
+    vectors = _cached_encode(encoder, texts, args.vector_cache)
+    second = _second_encoder(args)
+    second_vectors = _cached_encode(second, texts, args.vector_cache) if second else None
     settings = ClusterSettings(groups=args.groups) if args.groups else ClusterSettings()
-    suggestion = suggest_groups(texts, vectors, settings=settings)
+    embedded = time.perf_counter()
+    suggestion = suggest_groups(texts, vectors, settings=settings, second_vectors=second_vectors)
     clustered = time.perf_counter()
     predicted = np.array(suggestion.labels())
     # Each ungrouped idea is its own group of one for the metrics.
@@ -135,6 +145,7 @@ def evaluate_clustering(args: argparse.Namespace) -> dict[str, Any]:
     grouped = predicted >= 0
     result: dict[str, Any] = {
         "encoder": encoder.name,
+        "grouping_encoder": second.name if second else None,
         "texts": len(texts),
         "n_groups": len(suggestion.groups),
         "n_ungrouped": len(suggestion.ungrouped),
@@ -210,6 +221,8 @@ def evaluate_sessions(args: argparse.Namespace) -> dict[str, Any]:
     encoder = _encoder(args.encoder)
     started = time.perf_counter()
     vectors = _cached_encode(encoder, texts, args.vector_cache)
+    second = _second_encoder(args)
+    second_vectors = _cached_encode(second, texts, args.vector_cache) if second else None
     embedding_seconds = time.perf_counter() - started
     aris, groups, topics, ungrouped, seconds, sizes = [], [], [], [], [], []
     drawn = draw_sessions(truth.tolist(), args.sessions, seed=args.seed, unevenness=args.unevenness)
@@ -220,7 +233,12 @@ def evaluate_sessions(args: argparse.Namespace) -> dict[str, Any]:
         count = len(set(session_truth.tolist()))
         settings = ClusterSettings(groups=count) if args.true_count else ClusterSettings()
         begun = time.perf_counter()
-        suggestion = suggest_groups(session_texts, vectors[session], settings=settings)
+        suggestion = suggest_groups(
+            session_texts,
+            vectors[session],
+            settings=settings,
+            second_vectors=None if second_vectors is None else second_vectors[session],
+        )
         seconds.append(time.perf_counter() - begun)
         predicted = np.array(suggestion.labels())
         aris.append(float(adjusted_rand_score(session_truth, _with_singletons(predicted))))
@@ -229,6 +247,7 @@ def evaluate_sessions(args: argparse.Namespace) -> dict[str, Any]:
         ungrouped.append(len(suggestion.ungrouped) / len(session))
     return {
         "encoder": encoder.name,
+        "grouping_encoder": second.name if second else None,
         "sessions": args.sessions,
         "seed": args.seed,
         "unevenness": args.unevenness,
@@ -526,6 +545,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     clustering.add_argument(
         "--unevenness", type=float, default=2.0, help="Dirichlet concentration of topic sizes"
+    )
+    clustering.add_argument(
+        "--grouping-encoder",
+        help="second encoder for grouping (default: VECHE_GROUPING_MODEL or e5; none: off)",
     )
     clustering.add_argument("--seed", type=int, default=0, help="seed of the drawn sessions")
     clustering.add_argument(

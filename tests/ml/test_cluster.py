@@ -85,3 +85,25 @@ def test_a_requested_group_count_overrides_the_eigengap() -> None:
     suggestion = suggest_groups(texts, vectors, settings=ClusterSettings(groups=2))
     assert suggestion.info["spectral_groups"] == 2
     assert suggestion.info["eigengap_groups"] == 3
+
+
+def test_second_encoder_vectors_join_the_first() -> None:
+    texts, vectors, truth = make_session()
+    # A second "encoder" whose vectors share a large common part, as e5's do: centring removes it.
+    rng = np.random.default_rng(1)
+    second = np.hstack([vectors, np.full((len(texts), 4), 3.0)]) + rng.normal(
+        0, 0.05, (len(texts), 8)
+    )
+    suggestion = suggest_groups(texts, vectors, second_vectors=second.astype(np.float32))
+    assert suggestion.info["two_encoders"] == 1
+    assert len(suggestion.groups) == 3
+    for group in suggestion.groups:
+        assert len({truth[index] for index in group.members}) == 1
+    with pytest.raises(ValueError):
+        suggest_groups(texts, vectors, second_vectors=second[:-1])
+
+
+def test_a_small_session_gets_at_least_three_groups_when_it_has_them() -> None:
+    texts, vectors, _ = make_session(per_topic=10)
+    assert ClusterSettings().min_groups == 3
+    assert len(suggest_groups(texts, vectors).groups) == 3

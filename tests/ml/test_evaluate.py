@@ -56,6 +56,8 @@ def test_clustering_on_a_tiny_file(tmp_path: Path, capsys: pytest.CaptureFixture
         "reason",
         "--encoder",
         "lexical",
+        "--grouping-encoder",
+        "none",
     )
     assert result["texts"] == 16
     assert result["n_groups"] == 2
@@ -109,6 +111,7 @@ def test_sessions_on_a_tiny_file(tmp_path: Path, capsys: pytest.CaptureFixture[s
         encoding="utf-8",
     )
     argv = ["clustering", "--input", str(path), "--label-field", "reason", "--encoder", "lexical"]
+    argv += ["--grouping-encoder", "none"]
     result = run(capsys, *argv, "--sessions", "5")
     assert result["sessions"] == 5
     assert result["true_topics_mean"] >= 4
