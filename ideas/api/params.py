@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.routers import DefaultRouter
 
 from ideas.errors import InvalidInput
 
@@ -166,3 +167,18 @@ class BoundedLimitOffsetPagination(LimitOffsetPagination):
         for parameter in parameters:
             parameter["schema"].update(bounds.get(parameter["name"], {}))
         return parameters
+
+
+class IdRouter(DefaultRouter):
+    """Detail routes take ASCII ids that fit in 64 bits (`ideas.api.params.ID_PATTERN`).
+
+    DRF's default (`[^/.]+`) let `/ideas/abc/` and `/ideas/²/vote/` reach the views, where
+    `int()` or the database failed with a 500; now such paths are a plain 404.
+    """
+
+    def get_lookup_regex(self, viewset: Any, lookup_prefix: str = "") -> str:
+        lookup_url_kwarg = getattr(viewset, "lookup_url_kwarg", None) or getattr(
+            viewset, "lookup_field", "pk"
+        )
+        value = getattr(viewset, "lookup_value_regex", ID_PATTERN)
+        return f"(?P<{lookup_prefix}{lookup_url_kwarg}>{value})"
