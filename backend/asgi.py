@@ -4,6 +4,7 @@ The WebSocket stack is chained as the Channels docs show: origin validation,
 then authentication, then the URL router.
 """
 
+import asyncio
 import os
 import sys
 
@@ -21,12 +22,55 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from ideas.api.vote_fast_path import RestVoteFastPath  # noqa: E402
 from realtime.middleware import TokenAuthMiddleware  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
+
+class BoundedHTTP:
+    """At most `limit` Django requests at once; the others wait on the event loop, not in the pool.
+
+    Every sync request runs on a thread of its own holding a pooled database connection. More
+    threads than the pool has connections queued inside the pool with a 10 s timeout (a 500 when
+    it ran out) and, before the tally got a connection of its own, starved the live tally tick
+    (issue 16: 57.6 s without a tally at 64 concurrent REST requests). The bound leaves room in
+    the pool for the process's own threads (the vote intake, snapshots).
+    """
+
+    def __init__(self, app, limit: int) -> None:  # noqa: ANN001 - an ASGI app
+        self.app = app
+        self.limit = limit
+        self._gates: dict[int, tuple[object, asyncio.Semaphore]] = {}  # per event loop (tests run several)
+
+    def _gate(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        found = self._gates.get(id(loop))
+        if found is None or found[0] is not loop:
+            found = self._gates[id(loop)] = (loop, asyncio.Semaphore(self.limit))
+        return found[1]
+
+    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
+        async with self._gate():
+            await self.app(scope, receive, send)
+
+
+def http_concurrency() -> int:
+    """`VECHE_HTTP_CONCURRENCY`, else the pool's size less what the process's own threads use."""
+    from django.conf import settings
+
+    if os.environ.get("VECHE_HTTP_CONCURRENCY"):
+        return max(1, int(os.environ["VECHE_HTTP_CONCURRENCY"]))
+    pool = settings.DATABASES["default"].get("OPTIONS", {}).get("pool")
+    if isinstance(pool, dict) and pool.get("max_size"):
+        # The shared thread pool (snapshots, min(32, cores + 4)) and the vote thread keep theirs.
+        return max(2, int(pool["max_size"]) - min(32, (os.cpu_count() or 1) + 4) - 1)
+    return 16  # SQLite: one writer at a time anyway; readers need not queue behind many threads
+
+
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # Plain REST votes go to the process's vote intake (group commit); the rest to Django.
+        "http": RestVoteFastPath(BoundedHTTP(django_asgi_app, http_concurrency())),
         "websocket": AllowedHostsOriginValidator(
             TokenAuthMiddleware(URLRouter(websocket_urlpatterns))
         ),
