@@ -157,19 +157,37 @@ class SimilarIdea:
 
 
 def similar_ideas(
-    session: CaseSession, text: str, *, limit: int = 5, exclude: int | None = None
+    session: CaseSession,
+    text: str,
+    *,
+    limit: int = 5,
+    exclude: int | None = None,
+    exclude_author: Any = None,
 ) -> list[SimilarIdea]:
-    """The session's visible ideas nearest in meaning to `text`, best first."""
-    from ml.similar import is_duplicate, top_k
+    """The session's visible ideas close in meaning to `text`, best first; none if none is close.
+
+    Only ideas above the encoder's calibrated relevance are returned (`ml.similar`), never
+    `exclude` and never an idea by `exclude_author` (a participant is not shown their own ideas).
+    """
+    from ml.similar import is_duplicate, relevance_threshold, top_k
 
     encoder = current_encoder()
     ids, matrix = session_vectors(session.pk)
     if not ids:
         return []
     query = encoder.encode([text])[0]
+    own: set[int] = set()
+    if exclude_author is not None:
+        own = set(
+            Idea.objects.filter(session=session, author=exclude_author).values_list("pk", flat=True)
+        )
+    skipped = own | ({exclude} if exclude else set())
     found = []
-    for index, score in top_k(query, matrix, limit + (1 if exclude else 0)):
-        if ids[index] == exclude:
+    candidates = top_k(
+        query, matrix, limit + len(skipped), min_score=relevance_threshold(encoder.name)
+    )
+    for index, score in candidates:
+        if ids[index] in skipped:
             continue
         found.append(SimilarIdea(ids[index], round(score, 4), is_duplicate(score, encoder.name)))
     return found[:limit]

@@ -56,6 +56,7 @@ from sklearn.metrics import (
 from ml.cluster import ClusterSettings, suggest_groups
 from ml.encoders import Encoder, build_encoder, get_encoder, grouping_encoder_spec
 from ml.screening import REASONS, screen
+from ml.similar import relevance_threshold
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -265,6 +266,27 @@ def evaluate_sessions(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def evaluate_panel(args: argparse.Namespace) -> dict[str, Any]:
+    """How often two texts with different labels reach the similar-ideas panel."""
+    texts, labels = _load_labelled(args)
+    truth = np.array(next(iter(labels.values())))
+    encoder = _encoder(args.encoder)
+    vectors = _cached_encode(encoder, texts, args.vector_cache)
+    rng = np.random.default_rng(0)
+    first, second = rng.integers(0, len(texts), (2, 200_000))
+    different = truth[first] != truth[second]
+    scores = np.einsum("ij,ij->i", vectors[first[different]], vectors[second[different]])
+    same = np.einsum("ij,ij->i", vectors[first[~different]], vectors[second[~different]])
+    panel = relevance_threshold(encoder.name)
+    return {
+        "encoder": encoder.name,
+        "panel_threshold": panel,
+        "different_label_pairs": int(different.sum()),
+        "different_label_pairs_reaching_panel": round(float(np.mean(scores >= panel)), 5),
+        "same_label_pairs_reaching_panel": round(float(np.mean(same >= panel)), 4),
+    }
+
+
 def _recall_at(scores: np.ndarray[Any, Any], queries: list[tuple[int, int]], k: int) -> float:
     hits = 0
     for query, partner in queries:
@@ -296,8 +318,15 @@ def evaluate_duplicates(args: argparse.Namespace) -> dict[str, Any]:
     precision, _recall, thresholds = precision_recall_curve(truth, scores)
     reaching = np.flatnonzero(precision[:-1] >= 0.9)
     finished = time.perf_counter()
+    panel = relevance_threshold(encoder.name)
+    rng = np.random.default_rng(0)
+    first, second = rng.integers(0, len(sentences), (2, 20_000))
+    random_scores = np.einsum("ij,ij->i", vectors[first], vectors[second])[first != second]
     return {
         "encoder": encoder.name,
+        "panel_threshold": panel,
+        "strict_paraphrases_reaching_panel": round(float(np.mean(scores[truth] >= panel)), 4),
+        "random_pairs_reaching_panel": round(float(np.mean(random_scores >= panel)), 5),
         "pairs": len(pairs),
         "positives": int(truth.sum()),
         "negative_label": negative,
@@ -557,6 +586,15 @@ def main(argv: list[str] | None = None) -> int:
     duplicates = commands.add_parser("duplicates", help="ROC-AUC, recall@k of paraphrase pairs")
     duplicates.add_argument("--input", required=True)
     duplicates.add_argument("--encoder", help="VECHE_EMBEDDING_MODEL value to use instead")
+    panel = commands.add_parser("panel", help="different-label pairs reaching the similar panel")
+    panel.add_argument("--input", required=True)
+    panel.add_argument("--polis", default=None, help=argparse.SUPPRESS)
+    panel.add_argument("--text-field", default="text")
+    panel.add_argument("--label-field", default="label")
+    panel.add_argument("--also-label", action="append", default=[], help=argparse.SUPPRESS)
+    panel.add_argument("--include-rejected", action="store_true", help=argparse.SUPPRESS)
+    panel.add_argument("--encoder", help="VECHE_EMBEDDING_MODEL value to use instead")
+    panel.add_argument("--vector-cache", help="folder to keep the file's vectors in between runs")
     screening = commands.add_parser("screening", help="recall and real-text flags of screening")
     screening.add_argument("--data", default="../shared/data")
     screening.add_argument("--show", action="store_true", help="print flagged and missed texts")
@@ -565,6 +603,8 @@ def main(argv: list[str] | None = None) -> int:
         result = evaluate_clustering(args)
     elif args.command == "duplicates":
         result = evaluate_duplicates(args)
+    elif args.command == "panel":
+        result = evaluate_panel(args)
     else:
         result = evaluate_screening(args)
     print(json.dumps(result, ensure_ascii=False, indent=2))

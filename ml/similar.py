@@ -11,6 +11,9 @@ API:
   scales). Unknown models fall back to ``DUPLICATE_THRESHOLD``.
 - ``DUPLICATE_THRESHOLD`` — the threshold of the default encoder.
 - ``is_duplicate(score: float, encoder_name: str) -> bool``.
+- ``relevance_threshold(encoder_name: str) -> float`` — the cosine below which an idea is not
+  shown as similar at all (``top_k(..., min_score=...)``): the panel stays empty when nothing
+  is close.
 
 How the thresholds were calibrated (``docs/ml.md``): USE v3's 0.80 is the cosine at which
 precision for "strict paraphrase" reaches 0.9 on the Russian paraphrase dev set, where the
@@ -38,6 +41,27 @@ _THRESHOLDS: tuple[tuple[str, float], ...] = (
 )
 DUPLICATE_THRESHOLD = _THRESHOLDS[0][1]
 
+# The cosine an idea must reach to be shown in the similar-ideas panel at all. Calibrated on
+# ru-appeals (pairs of reports with different `reason`s must reach it less than 1 time in 100)
+# and the Russian paraphrase set (strict paraphrases must reach it 9 times in 10); docs/ml.md.
+# USE v3: 0.50 lets 0.35 % of different-reason pairs and 98.6 % of strict paraphrases through.
+# e5: 0.90 is its 99.5th percentile of different-reason pairs (paraphrase reach not measured).
+# Lexical: 0.25 (0.5 % of different-reason pairs; tests and tiny hosts).
+_RELEVANCE: tuple[tuple[str, float], ...] = (
+    ("use-m3-", 0.50),
+    ("e5-small-q4-", 0.90),
+    ("lex", 0.25),
+)
+RELEVANCE_THRESHOLD = _RELEVANCE[0][1]
+
+
+def relevance_threshold(encoder_name: str) -> float:
+    """The cosine below which an idea is not worth showing as similar, per encoder."""
+    for prefix, threshold in _RELEVANCE:
+        if encoder_name.startswith(prefix):
+            return threshold
+    return RELEVANCE_THRESHOLD
+
 
 def duplicate_threshold(encoder_name: str) -> float:
     """The calibrated "possible duplicate" cosine for vectors made by ``encoder_name``."""
@@ -52,12 +76,17 @@ def is_duplicate(score: float, encoder_name: str) -> bool:
 
 
 def top_k(
-    query: NDArray[np.floating], matrix: NDArray[np.floating], k: int
+    query: NDArray[np.floating],
+    matrix: NDArray[np.floating],
+    k: int,
+    *,
+    min_score: float | None = None,
 ) -> list[tuple[int, float]]:
     """Indices and cosines of the ``k`` rows of ``matrix`` nearest to ``query``, best first.
 
     ``matrix`` may be empty; ``k`` larger than the number of rows returns them all. Rows and
     query are assumed L2-normalised; a query of another dimension is a programming error.
+    With ``min_score`` only rows at least that similar come back (possibly none).
     """
     rows = matrix.shape[0] if matrix.ndim == 2 else 0
     if rows == 0 or k <= 0:
@@ -71,4 +100,7 @@ def top_k(
         candidates = np.arange(rows)
     # Stable order: equal scores keep the older (lower) index first.
     order = candidates[np.lexsort((candidates, -scores[candidates]))]
-    return [(int(index), float(scores[index])) for index in order]
+    found = [(int(index), float(scores[index])) for index in order]
+    if min_score is not None:
+        found = [(index, score) for index, score in found if score >= min_score]
+    return found

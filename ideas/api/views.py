@@ -457,6 +457,7 @@ class SessionViewSet(
             query.validated_data["text"],
             limit=query.validated_data["limit"],
             exclude=query.validated_data.get("exclude"),
+            exclude_author=viewer.participant,  # never one's own ideas
         )
         # Only ideas this reader may see, whatever the similarity index holds.
         ideas = (

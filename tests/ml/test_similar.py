@@ -46,3 +46,33 @@ def test_thresholds_per_encoder() -> None:
     assert duplicate_threshold("st-some-unknown-model") == DUPLICATE_THRESHOLD
     assert is_duplicate(0.95, "use-m3-0.2.1")
     assert not is_duplicate(0.5, "use-m3-0.2.1")
+
+
+def test_min_score_shows_nothing_when_nothing_is_close() -> None:
+    from ml.similar import relevance_threshold
+
+    query = unit([1, 0, 0])[0]
+    assert top_k(query, MATRIX, 5, min_score=0.99)[0][0] == 0
+    assert all(score >= 0.5 for _, score in top_k(query, MATRIX, 5, min_score=0.5))
+    assert top_k(unit([0, 0, 1])[0], MATRIX[:1], 5, min_score=0.5) == []
+    assert relevance_threshold("use-m3-0.2.1") == 0.5
+    assert relevance_threshold("lex256") < relevance_threshold("use-m3-0.2.1")
+    assert relevance_threshold("st-unknown") == 0.5
+
+
+@pytest.mark.slow
+def test_use_relevance_keeps_unrelated_reports_out_and_paraphrases_in() -> None:
+    from ml.encoders import build_encoder
+    from ml.similar import relevance_threshold
+
+    encoder = build_encoder("use")
+    typed, paraphrase, unrelated = encoder.encode(
+        [
+            "Провести быстрый интернет в пригородные посёлки",
+            "Нужен скоростной интернет в посёлках за городом",
+            "Построить крытый рынок в центре",
+        ]
+    )
+    threshold = relevance_threshold(encoder.name)
+    assert float(typed @ paraphrase) >= threshold
+    assert float(typed @ unrelated) < threshold
