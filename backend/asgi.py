@@ -67,10 +67,14 @@ def http_concurrency() -> int:
     return 16  # SQLite: one writer at a time anyway; readers need not queue behind many threads
 
 
+django_http = BoundedHTTP(django_asgi_app, http_concurrency())
+# Plain REST votes go to the process's vote intake (group commit); the rest to Django.
+# VECHE_REST_VOTE_FAST_PATH=0 sends them through DRF's view as well (for comparison).
+http_app = RestVoteFastPath(django_http) if os.environ.get("VECHE_REST_VOTE_FAST_PATH", "1") != "0" else django_http
+
 application = ProtocolTypeRouter(
     {
-        # Plain REST votes go to the process's vote intake (group commit); the rest to Django.
-        "http": RestVoteFastPath(BoundedHTTP(django_asgi_app, http_concurrency())),
+        "http": http_app,
         "websocket": AllowedHostsOriginValidator(
             TokenAuthMiddleware(URLRouter(websocket_urlpatterns))
         ),

@@ -10,6 +10,8 @@ counted twice.
     .venv/bin/python bench/votes_http.py --db sqlite
     .venv/bin/python bench/votes_http.py --db postgres --seconds 20 --concurrency 32
     .venv/bin/python bench/votes_http.py --db postgres --server gunicorn   # the HTTP server's share
+    .venv/bin/python bench/votes_http.py --db postgres --rate 200          # open loop: p99 at 200 votes/s
+    .venv/bin/python bench/votes_http.py --db postgres --drf               # through DRF's view (before issue 16)
 
 Bounded: at most --seconds of load, only to 127.0.0.1, then it stops by itself.
 """
@@ -101,7 +103,7 @@ def start_server(env: dict[str, str], port: int, kind: str) -> subprocess.Popen[
 
 
 async def run_load(
-    base: str, server_pid: int, participants: int, ideas: int, concurrency: int, seconds: float
+    base: str, server_pid: int, participants: int, ideas: int, concurrency: int, seconds: float, rate: float = 0
 ) -> dict[str, object]:
     limits = httpx.Limits(
         max_connections=concurrency + 4, max_keepalive_connections=concurrency + 4
@@ -179,9 +181,45 @@ async def run_load(
                 else:
                     errors[str(status)] = errors.get(str(status), 0) + 1
 
+        async def one_vote(number: int) -> None:
+            nonlocal acked
+            person = number % len(tokens)  # a voter's votes never overlap at these rates
+            idea = rng.choice(idea_ids)
+            key = (person, idea)
+            value = -last_value.get(key, -1)
+            last_value[key] = value
+            started = time.perf_counter()
+            status, _reply = await votes.put(port, f"/api/v1/ideas/{idea}/vote/", {"value": value}, tokens[person])
+            latencies.append(time.perf_counter() - started)
+            if status == 200:
+                acked += 1
+            else:
+                last_value[key] = -value
+                errors[str(status)] = errors.get(str(status), 0) + 1
+
+        async def open_loop() -> None:
+            """Votes at a fixed rate, whatever the answers' latency (as a hall sends them)."""
+            pending: set[asyncio.Task[None]] = set()
+            began_at = time.perf_counter()
+            number = 0
+            while time.perf_counter() < stop_at:
+                delay = began_at + number / rate - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                task = asyncio.create_task(one_vote(number))
+                pending.add(task)
+                task.add_done_callback(pending.discard)
+                number += 1
+            if pending:
+                await asyncio.wait(pending, timeout=30)
+
         began = time.perf_counter()
         cpu_before = cpu_seconds(server_pid)
-        await asyncio.gather(*(worker(i) for i in range(concurrency)))
+        if rate:
+            votes.per_port = max(concurrency, 256)
+            await open_loop()
+        else:
+            await asyncio.gather(*(worker(i) for i in range(concurrency)))
         elapsed = time.perf_counter() - began
         server_cpu = cpu_seconds(server_pid) - cpu_before
         votes.close()
@@ -222,6 +260,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--participants", type=int, default=400)
     parser.add_argument("--ideas", type=int, default=40)
+    parser.add_argument("--rate", type=float, default=0, help="open loop: votes a second (0: closed loop)")
+    parser.add_argument("--drf", action="store_true", help="REST votes through DRF's view, not the vote intake")
     args = parser.parse_args()
 
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
@@ -229,6 +269,8 @@ def main() -> None:
     env["VECHE_VAR_DIR"] = workdir
     env["VECHE_THROTTLE_VOTE"] = "100000/min"  # measure the write path, not the limiter
     env["VECHE_THROTTLE_LOGIN"] = "1000/min"
+    if args.drf:
+        env["VECHE_REST_VOTE_FAST_PATH"] = "0"
     if args.db == "postgres":
         if not ensure_database(args.postgres_url, fresh=True):
             raise SystemExit(1)
@@ -244,6 +286,7 @@ def main() -> None:
                 args.ideas,
                 args.concurrency,
                 args.seconds,
+                args.rate,
             )
         )
     finally:
@@ -254,6 +297,8 @@ def main() -> None:
         "database": args.db,
         "server": f"1 {args.server} process",
         "concurrency": args.concurrency,
+        "rate_asked": args.rate or None,
+        "path": "DRF view" if args.drf else "vote intake (group commit)",
         "machine": machine(),
         **figures,
     }
