@@ -107,3 +107,20 @@ def test_a_small_session_gets_at_least_three_groups_when_it_has_them() -> None:
     texts, vectors, _ = make_session(per_topic=10)
     assert ClusterSettings().min_groups == 3
     assert len(suggest_groups(texts, vectors).groups) == 3
+
+
+def test_the_map_shows_groups_as_separate_clouds_and_is_stable() -> None:
+    texts, vectors, truth = make_session(per_topic=15)
+    first = suggest_groups(texts, vectors)
+    points = np.array(first.coordinates)
+    labels = np.array(truth)
+    centres = {topic: points[labels == topic].mean(axis=0) for topic in set(truth)}
+    spread = max(
+        float(np.linalg.norm(points[labels == topic] - centre, axis=1).mean())
+        for topic, centre in centres.items()
+    )
+    gaps = [
+        float(np.linalg.norm(centres[a] - centres[b])) for a in centres for b in centres if a < b
+    ]
+    assert min(gaps) > 2 * spread  # clouds, not one curve
+    assert suggest_groups(texts, vectors).coordinates == first.coordinates
