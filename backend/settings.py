@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "realtime",
     "archive",
     "pages",
+    "forums",
 ]
 
 # Sync-only on purpose (see backend/middleware.py): one thread hop per request under ASGI.
@@ -190,7 +191,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+# Organisers, moderators and jurors are ordinary accounts: our own sign-in page (forums/accounts.py).
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/organise/"
+LOGOUT_REDIRECT_URL = "/"
+# Invitations and password resets go out through Django's mail backend: the console by default.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "veche@localhost")
+VECHE_INVITATION_DAYS = env_int("VECHE_INVITATION_DAYS", 7)
 
 # --- Internationalisation: Russian first, English too ---------------------------------
 LANGUAGE_CODE = "ru"
@@ -281,6 +294,9 @@ VECHE_SLOW_CLIENT_DROP_SECONDS = env_float("VECHE_SLOW_CLIENT_DROP_SECONDS", 30.
 # Wrong join codes a minute, across all addresses, that log an ERROR (someone guessing codes).
 VECHE_JOIN_GUESS_ALARM = env_int("VECHE_JOIN_GUESS_ALARM", 1000)
 VECHE_EMBEDDING_MODEL = env_str("VECHE_EMBEDDING_MODEL")
+# The address phones reach (https://veche.example.ru): QR codes, join links, posters and archive
+# links use it; empty means the address the page was opened on (fine unless that is 127.0.0.1).
+VECHE_PUBLIC_URL = env_str("VECHE_PUBLIC_URL").rstrip("/")
 
 # --- Security (production) ------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -8,6 +8,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/archive/", include("archive.api_urls")),
+    path("api/v1/", include("forums.api_urls")),
     path("api/v1/", include("ideas.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script from a URL: no inline script, so the strict
@@ -18,5 +19,7 @@ urlpatterns = [
     path("admin/login/", logins.admin_login),
     path("admin/", admin.site.urls),
     path("archive/", include("archive.urls")),
+    # Accounts, invitations, organiser pages and the public forum page (forums/urls.py).
+    path("", include("forums.urls")),
     path("", include("pages.urls")),
 ]

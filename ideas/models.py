@@ -53,6 +53,24 @@ def default_sectors() -> list[dict[str, str]]:
 SECTOR_CODE = re.compile(r"[a-z0-9_-]{1,32}")  # fits Participant.sector
 SECTOR_LABEL_MAX = 80
 SECTORS_MAX = 20
+SECTOR_KEYS = {"code", "label", "label_en"}
+
+
+def default_time_zone() -> str:
+    return str(settings.TIME_ZONE)
+
+
+def validate_time_zone(value: str) -> None:
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            _("“%(zone)s” is not a time zone (for example Asia/Yakutsk or Europe/Samara)."),
+            code="invalid",
+            params={"zone": value},
+        ) from None
 
 
 def validate_sectors(value: Any) -> list[dict[str, str]]:
@@ -71,9 +89,12 @@ def validate_sectors(value: Any) -> list[dict[str, str]]:
         )
     cleaned: list[dict[str, str]] = []
     for sector in value:
-        if not isinstance(sector, dict) or set(sector) != {"code", "label"}:
+        # "label_en" (optional) is the English label the pages show to English readers.
+        if not isinstance(sector, dict) or not {"code", "label"} <= set(sector) <= SECTOR_KEYS:
             raise ValidationError(
-                _("Each sector is an object with a “code” and a “label”, nothing else."),
+                _(
+                    "Each sector is an object with a “code”, a “label” and optionally a “label_en”, nothing else."
+                ),
                 code="invalid",
             )
         code, label = sector["code"], sector["label"]
@@ -88,7 +109,18 @@ def validate_sectors(value: Any) -> list[dict[str, str]]:
                 code="invalid",
                 params={"max": SECTOR_LABEL_MAX},
             )
-        cleaned.append({"code": code, "label": label.strip()})
+        entry = {"code": code, "label": label.strip()}
+        label_en = sector.get("label_en")
+        if label_en is not None:
+            if not isinstance(label_en, str) or len(label_en.strip()) > SECTOR_LABEL_MAX:
+                raise ValidationError(
+                    _("A sector label is text of 1 to %(max)d characters."),
+                    code="invalid",
+                    params={"max": SECTOR_LABEL_MAX},
+                )
+            if label_en.strip():
+                entry["label_en"] = label_en.strip()
+        cleaned.append(entry)
     codes = [sector["code"] for sector in cleaned]
     if len(set(codes)) != len(codes):
         raise ValidationError(_("Sector codes must be unique."), code="invalid")
@@ -109,6 +141,10 @@ class Forum(models.Model):
     )
     sectors = models.JSONField(_("sectors"), default=default_sectors)
     is_public = models.BooleanField(_("public"), default=True)
+    # The programme's times are entered and shown in the forum's own zone (Якутск: UTC+9, Тольятти: UTC+4).
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default=default_time_zone, validators=[validate_time_zone]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

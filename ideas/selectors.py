@@ -11,7 +11,8 @@ anonymous) and, when they joined a session, the participant they joined it as. T
 rules, from the session down:
 - a session is *public* when it is public, started (not a draft) and its forum (if
   any) is public; anyone may read a public session; its moderators (staff moderate
-  everything) and its own participants may read it whatever it is;
+  everything), its forum's organisers and its own participants may read it whatever
+  it is (drafts included);
 - a session's join code is for its moderators and its participants (and the room:
   the big screen shows it, see docs/read-rules.md);
 - in a readable session, moderators see every idea; others see published ideas, and
@@ -34,7 +35,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from ideas.models import CaseSession, Group, Idea, IdeaStatus, Participant, Stage
+from ideas.models import CaseSession, Forum, Group, Idea, IdeaStatus, Participant, Stage
 
 # What an author sees of their own ideas beyond the published ones (never a merged one).
 OWN_UNPUBLISHED = (IdeaStatus.PENDING, IdeaStatus.HIDDEN)
@@ -73,6 +74,12 @@ class Viewer:
 
     def moderates(self, session: CaseSession) -> bool:
         return session.is_moderator(self.user)
+
+    def organises(self, forum: Forum | None) -> bool:
+        """Staff, or one of the forum's organisers (they prepare its sessions, drafts included)."""
+        if forum is None or not self.is_signed_in:
+            return False
+        return self.is_staff or forum.organisers.filter(pk=self.user.pk).exists()
 
     def member_of(self, session: CaseSession | int) -> Participant | None:
         """The participant this viewer joined `session` as, or None."""
@@ -118,7 +125,7 @@ def sessions_visible_to(viewer: Viewer) -> QuerySet[CaseSession]:
         return sessions
     visible = public_sessions_q()
     if viewer.is_signed_in:
-        visible |= Q(moderators=viewer.user)
+        visible |= Q(moderators=viewer.user) | Q(forum__organisers=viewer.user)
     if viewer.participant is not None:
         visible |= Q(pk=viewer.participant.session_id)
     return sessions.filter(visible).distinct()
@@ -126,13 +133,38 @@ def sessions_visible_to(viewer: Viewer) -> QuerySet[CaseSession]:
 
 def session_visible(session: CaseSession, viewer: Viewer) -> bool:
     return (
-        session_public(session) or viewer.member_of(session) is not None or viewer.moderates(session)
+        session_public(session)
+        or viewer.member_of(session) is not None
+        or viewer.moderates(session)
+        or viewer.organises(session.forum)
     )
 
 
 def join_code_visible(session: CaseSession, viewer: Viewer) -> bool:
-    """The code opens the session: its moderators and those already in it may read it."""
-    return viewer.member_of(session) is not None or viewer.moderates(session)
+    """The code opens the session: its moderators, its forum's organisers (the QR poster) and
+    those already in it may read it."""
+    return (
+        viewer.member_of(session) is not None
+        or viewer.moderates(session)
+        or viewer.organises(session.forum)
+    )
+
+
+# --- forums --------------------------------------------------------------------------------------
+
+
+def forums_organised_by(viewer: Viewer) -> QuerySet[Forum]:
+    """The forums this viewer prepares: all for staff, their own for organisers, none otherwise."""
+    if viewer.is_staff:
+        return Forum.objects.all()
+    if not viewer.is_signed_in:
+        return Forum.objects.none()
+    return Forum.objects.filter(organisers=viewer.user)
+
+
+def forum_visible(forum: Forum, viewer: Viewer) -> bool:
+    """A public forum's page is for everyone; a private one for its organisers."""
+    return bool(forum.is_public) or viewer.organises(forum)
 
 
 def similar_allowed(session: CaseSession, viewer: Viewer) -> bool:
@@ -165,6 +197,19 @@ def ideas_visible_for(
     if participant is not None:
         visible |= Q(author=participant, status__in=OWN_UNPUBLISHED)
     return ideas.filter(visible)
+
+
+def own_merged_ideas(session: CaseSession | int, participant: Participant) -> QuerySet[Idea]:
+    """The participant's own ideas merged into a published one: the author is told where each went.
+
+    The merged text itself stays the author's (it is theirs); the target is public already.
+    """
+    return Idea.objects.filter(
+        session=session,
+        author=participant,
+        status=IdeaStatus.MERGED,
+        merged_into__status=IdeaStatus.PUBLISHED,
+    ).select_related("merged_into")
 
 
 def ideas_visible_to(session: CaseSession, viewer: Viewer) -> QuerySet[Idea]:

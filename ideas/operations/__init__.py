@@ -23,7 +23,13 @@ from ideas.operations.groups import (
 )
 from ideas.operations.ideas import idea_merge, idea_moderate, idea_post, idea_unmerge
 from ideas.operations.participants import Joined, participant_join
-from ideas.operations.sessions import session_set_stage, session_set_timer, session_update
+from ideas.operations.sessions import (
+    session_create,
+    session_duplicate,
+    session_set_stage,
+    session_set_timer,
+    session_update,
+)
 from ideas.operations.votes import (
     VoteChange,
     VoteOutcome,
@@ -55,6 +61,8 @@ __all__ = [
     "idea_set_group",
     "idea_unmerge",
     "participant_join",
+    "session_create",
+    "session_duplicate",
     "session_set_stage",
     "session_set_timer",
     "session_update",

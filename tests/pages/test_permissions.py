@@ -13,18 +13,18 @@ CONSOLE_PATHS = ["/s/{id}/moderate", "/s/{id}/moderate/live"]
 
 
 @pytest.mark.parametrize("path", CONSOLE_PATHS)
-def test_console_sends_anonymous_visitors_to_the_staff_login(session, user_client, path):
+def test_console_sends_anonymous_visitors_to_the_sign_in_page(session, user_client, path):
     response = user_client().get(path.format(id=session.pk))
     # The page sends the visitor to sign in; its live fragment (refreshed by script) just refuses.
     assert response.status_code == (403 if path.endswith("/live") else 302)
     if response.status_code == 302:
-        assert response["Location"].startswith("/admin/login/")
+        assert response["Location"].startswith("/accounts/login/")
 
 
 def test_console_refuses_a_participant(session, participant, phone_client):
     response = phone_client(participant).get(f"/s/{session.pk}/moderate")
     assert response.status_code == 302
-    assert response["Location"].startswith("/admin/login/")
+    assert response["Location"].startswith("/accounts/login/")
 
 
 @pytest.mark.parametrize("path", CONSOLE_PATHS)
@@ -48,7 +48,7 @@ def test_console_actions_refuse_participants_and_outsiders(session, participant,
     idea = post_idea(session, participant)
     data = {"stage": "voting", "idea": idea.pk, "reason": "off_topic", "title": "X", "minutes": 5}
     response = phone_client(participant).post(f"/s/{session.pk}/moderate/{action}", data)
-    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
     assert user_client(outsider).post(f"/s/{session.pk}/moderate/{action}", data).status_code == 403
     idea.refresh_from_db()
     session.refresh_from_db()
