@@ -16,13 +16,19 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from ideas import operations, selectors, tallies
-from ideas.errors import DomainError, InvalidInput, NotFound
-from ideas.models import CaseSession, Group, HideReason, Idea, IdeaStatus, ModerationAction, Stage
-from pages import access
+from archive.models import SessionArchive
+from archive.services import archive_add_addendum
+from ideas.errors import DomainError, InvalidInput, NotFound, WrongStage
+from ideas.models import CaseSession, Group, GroupSuggestion, HideReason, Idea, IdeaStatus, ModerationAction, Stage
+from pages import access, display, screen_state
 from pages.forms import TimerForm
+
+
+REVEAL_LABELS = [_lazy("top ideas"), _lazy("the leading idea of each sector"), _lazy("ideas supported by every sector")]
 
 
 def _session(request: HttpRequest, session_id: int) -> tuple[CaseSession | None, HttpResponse | None]:
@@ -47,12 +53,19 @@ def console_context(session: CaseSession) -> dict[str, Any]:
     method = session.voting_method
     for idea in ideas:
         idea.counts = totals.get(idea.pk, tallies.Tally()).as_dict(method)  # type: ignore[attr-defined]
+        idea.suggested_reason = display.suggested_hide_reason(idea.flags)  # type: ignore[attr-defined]
+        idea.flag_words = display.flag_words(idea.flags)  # type: ignore[attr-defined]
     published = [idea for idea in ideas if idea.status == IdeaStatus.PUBLISHED]
     groups = list(Group.objects.filter(session=session).order_by("order", "id"))
     members: dict[int | None, list[Idea]] = {}
     for idea in published:
         members.setdefault(idea.group_id, []).append(idea)
     board = [(group, members.get(group.pk, [])) for group in groups]
+    recent_actions = list(
+        ModerationAction.objects.filter(session=session).select_related("actor").order_by("-created_at", "-id")[:8]
+    )
+    for action in recent_actions:
+        action.text = display.action_text(action)  # type: ignore[attr-defined]
     current = session.current_stage
     stages = [(stage, stage.label, current.may_move_to(stage)) for stage in Stage.order()]
     return {
@@ -69,10 +82,13 @@ def console_context(session: CaseSession) -> dict[str, Any]:
         "hide_reasons": HideReason.choices,
         "participants_count": session.participants.aggregate(n=Count("id"))["n"],
         "timer_form": TimerForm(),
-        "recent_actions": list(
-            ModerationAction.objects.filter(session=session).select_related("actor", "idea").order_by("-created_at", "-id")[:8]
-        ),
+        "recent_actions": recent_actions,
         "grouping_allowed": current.allows_grouping(),
+        "screen": screen_state.screen_state(session.pk),
+        "reveal_steps": list(enumerate(REVEAL_LABELS)),
+        "archive": SessionArchive.objects.filter(session=session).first() if session.stage == Stage.ARCHIVED else None,
+        "addenda": [],
+        "has_suggestion": GroupSuggestion.objects.filter(session=session).exists(),
         "moderation_allowed": current.allows_moderation(),
     }
 
@@ -143,6 +159,9 @@ def _approve(request: HttpRequest, session: CaseSession) -> str:
 
 def _hide(request: HttpRequest, session: CaseSession) -> str:
     idea = _idea(session, request)
+    if request.POST.get("reason", "") not in HideReason.values:
+        # No default: a quick click must not record a reason the moderator did not choose.
+        raise InvalidInput(_("Choose why the idea is hidden."), fields={"reason": [_("Choose why the idea is hidden.")]})
     operations.idea_moderate(
         idea=idea,
         actor=request.user,
@@ -200,7 +219,31 @@ def _idea_group(request: HttpRequest, session: CaseSession) -> str:
     return _("Idea %(number)d moved to “%(title)s”.") % {"number": idea.pk, "title": group.title}
 
 
+def _screen_join(request: HttpRequest, session: CaseSession) -> str:
+    shown = request.POST.get("shown") == "1"
+    screen_state.set_join(session.pk, shown)
+    return _("The big screen shows the join invitation.") if shown else _("The big screen follows the stage again.")
+
+
+def _screen_reveal(request: HttpRequest, session: CaseSession) -> str:
+    if session.stage != Stage.RESULTS:
+        raise WrongStage(_("Results are revealed on the big screen during the results stage."))
+    state = screen_state.set_reveal(session.pk, _int(request, "step"))
+    return _("The big screen shows: %(step)s.") % {"step": REVEAL_LABELS[state.reveal]}
+
+
+def _addendum(request: HttpRequest, session: CaseSession) -> str:
+    archive = SessionArchive.objects.filter(session=session).first()
+    if archive is None:
+        raise WrongStage(_("A correction can be added once the session is archived."))
+    archive_add_addendum(archive=archive, actor=request.user, text=request.POST.get("text", ""))
+    return _("The correction is published beside the archive record.")
+
+
 ACTIONS: dict[str, Callable[[HttpRequest, CaseSession], str]] = {
+    "screen-join": _screen_join,
+    "screen-reveal": _screen_reveal,
+    "addendum": _addendum,
     "stage": _stage,
     "timer": _timer,
     "approve": _approve,

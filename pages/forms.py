@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ideas.models import DISPLAY_NAME_MAX, IDEA_TEXT_MAX, HideReason
+from pages import display
 
 
 class CodeForm(forms.Form):
@@ -15,7 +16,7 @@ class CodeForm(forms.Form):
         label=_("Join code"),
         max_length=12,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
-        help_text=_("Six letters and digits shown on the big screen."),
+        help_text=_("The letters and digits shown on the big screen."),
     )
 
 
@@ -32,7 +33,7 @@ class JoinForm(forms.Form):
         self, *args: Any, sectors: list[dict[str, str]], names_public: bool = True, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["sector"].choices = [(s["code"], s["label"]) for s in sectors]
+        self.fields["sector"].choices = display.sector_choices(sectors)
         if not names_public:  # the session keeps names in the room (show_author_names off)
             self.fields["display_name"].help_text = _(
                 "Moderators see it next to your ideas; other people see only your sector."

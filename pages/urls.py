@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.i18n import JavaScriptCatalog
 
 from pages import console, views
 
@@ -6,6 +7,8 @@ app_name = "pages"
 
 urlpatterns = [
     path("", views.landing, name="landing"),
+    # Plural rules and the pages' translations for the live scripts (ngettext in JavaScript).
+    path("jsi18n/", JavaScriptCatalog.as_view(packages=["pages"]), name="jsi18n"),
     path("join/", views.join_by_code, name="join_by_code"),
     path("join/<str:code>", views.join, name="join"),
     path("s/<int:session_id>/", views.phone, name="phone"),

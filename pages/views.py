@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,6 +30,7 @@ from ideas.models import (
 )
 from pages import access, display
 from pages.forms import CodeForm, IdeaForm, JoinForm, apply_domain_error
+from pages.screen_state import screen_state
 
 OPEN_STAGES = (Stage.IDEATION, Stage.VOTING, Stage.RESULTS)
 
@@ -260,23 +262,40 @@ def _watchable(request: HttpRequest, session_id: int) -> CaseSession:
     return session
 
 
+def _absolute(request: HttpRequest, path: str) -> str:
+    """A link phones can open: VECHE_PUBLIC_URL when set (a projector often runs on 127.0.0.1)."""
+    public = getattr(settings, "VECHE_PUBLIC_URL", "")
+    return f"{public}{path}" if public else request.build_absolute_uri(path)
+
+
+def _archive_of(session: CaseSession) -> Any:
+    from archive.models import SessionArchive
+
+    return SessionArchive.objects.filter(session=session).only("pk", "sha256").first()
+
+
 def screen_context(request: HttpRequest, session: CaseSession) -> dict[str, Any]:
-    return {"session": session, **display.screen_board(session)}
+    state = screen_state(session.pk)
+    board = display.screen_board(session, join_shown=state.join, reveal=state.reveal)
+    context: dict[str, Any] = {"session": session, **board}
+    if board["mode"] == "archived":
+        archive = _archive_of(session)
+        if archive is not None:
+            archive_url = _absolute(request, reverse("archive:detail", kwargs={"pk": archive.pk}))
+            context.update({"archive": archive, "archive_url": archive_url, "archive_qr": display.qr_svg(archive_url)})
+    else:
+        join_url = _absolute(request, reverse("pages:join", kwargs={"code": session.join_code}))
+        context.update({"join_url": join_url, "qr_svg": display.qr_svg(join_url)})
+    return context
 
 
 @require_GET
 def screen(request: HttpRequest, session_id: int) -> HttpResponse:
     session = _watchable(request, session_id)
-    join_url = request.build_absolute_uri(reverse("pages:join", kwargs={"code": session.join_code}))
-    context = screen_context(request, session)
-    context.update({"join_url": join_url, "qr_svg": display.qr_svg(join_url)})
-    return render(request, "pages/screen.html", context)
+    return render(request, "pages/screen.html", screen_context(request, session))
 
 
 @require_GET
 def screen_live(request: HttpRequest, session_id: int) -> HttpResponse:
     session = _watchable(request, session_id)
     return render(request, "pages/_screen_live.html", screen_context(request, session))
-
-
-

@@ -101,7 +101,7 @@ LISTINGS = {
     "WS snapshot": set(ACTORS),
 }
 # The room's display shows the code to whoever may watch it; a URL that came with it may too.
-SHOWS_CODE = {"GET /s/{s}/screen", "GET /join/{code}"}
+SHOWS_CODE = {"GET /s/{s}/screen", "GET /s/{s}/screen/live", "GET /join/{code}"}  # the room's display
 GROUP_READS = {"GET /api/v1/sessions/{s}/groups/", "GET /api/v1/groups/{g}/"}
 # Reads whose cells say whether the session (its archive) is listed.
 LIST_READS = {

@@ -31,10 +31,13 @@ def test_phone_page_escapes_ideas_and_names(session, hostile, phone_client):
     assert_escaped(client.get(f"/s/{session.pk}/live").content.decode())
 
 
-def test_big_screen_escapes_ideas_and_groups(session, hostile, user_client):
+def test_big_screen_escapes_ideas_and_groups(session, hostile, moderator, user_client):
     html = user_client().get(f"/s/{session.pk}/screen").content.decode()
-    assert_escaped(html)
-    assert "Группа &lt;script&gt;" in html
+    assert_escaped(html)  # ideation: the idea wall
+    operations.session_set_stage(session=session, actor=moderator, stage="voting")
+    html = user_client().get(f"/s/{session.pk}/screen").content.decode()
+    assert "Группа &lt;script&gt;" in html  # voting: the groups beside the leaderboard
+    assert "<script>alert" not in html
 
 
 def test_console_escapes_everything(session, hostile, moderator, user_client):
