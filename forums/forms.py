@@ -50,6 +50,13 @@ class SectorForm(forms.Form):
 
 
 class BaseSectorFormSet(forms.BaseFormSet):
+    def _construct_form(self, i: int, **kwargs: Any) -> Any:
+        # Every row may be left empty (ignored), the prefilled ones too: one rule for all rows.
+        form = super()._construct_form(i, **kwargs)
+        form.empty_permitted = True
+        form.use_required_attribute = False
+        return form
+
     def clean(self) -> None:
         super().clean()
         codes = [

@@ -137,10 +137,16 @@ def _events_outside(forum: Forum) -> int:
 # --- programme -----------------------------------------------------------------------------------
 
 
+def _hall_taken(forum: Forum, name: str, exclude: int | None = None) -> bool:
+    # Compared in Python: SQLite's iexact folds only ASCII, and hall names are Russian.
+    names = Hall.objects.filter(forum=forum).exclude(pk=exclude).values_list("name", flat=True)
+    return name.casefold() in {each.casefold() for each in names}
+
+
 def hall_create(*, forum: Forum, actor: Any, name: str) -> Hall:
     _ensure_organiser(forum, actor)
     cleaned = clean_text(name, field="name", max_length=120)
-    if Hall.objects.filter(forum=forum, name__iexact=cleaned).exists():
+    if _hall_taken(forum, cleaned):
         raise _field_error("name", _("This forum already has a hall called “%(name)s”.") % {"name": cleaned})
     order = Hall.objects.filter(forum=forum).count()
     return Hall.objects.create(forum=forum, name=cleaned, order=order)
@@ -149,7 +155,7 @@ def hall_create(*, forum: Forum, actor: Any, name: str) -> Hall:
 def hall_rename(*, hall: Hall, actor: Any, name: str) -> Hall:
     _ensure_organiser(hall.forum, actor)
     cleaned = clean_text(name, field="name", max_length=120)
-    if Hall.objects.filter(forum=hall.forum, name__iexact=cleaned).exclude(pk=hall.pk).exists():
+    if _hall_taken(hall.forum, cleaned, exclude=hall.pk):
         raise _field_error("name", _("This forum already has a hall called “%(name)s”.") % {"name": cleaned})
     hall.name = cleaned
     hall.save(update_fields=["name"])

@@ -116,7 +116,10 @@ def forum_edit(request: HttpRequest, forum_id: int | None = None) -> HttpRespons
     elif not selectors.may_create_forums(Viewer(request.user)):
         return _refuse(request, _("Only organisers may create forums. Ask for an invitation."))
     form = ForumForm(request.POST or None, initial=_forum_initial(forum))
-    sectors = SectorFormSet(request.POST or None, initial=_sectors_initial(forum), prefix="sectors")
+    if request.method == "POST":
+        sectors = SectorFormSet(request.POST, prefix="sectors")
+    else:
+        sectors = SectorFormSet(initial=_sectors_initial(forum), prefix="sectors")
     status = 200
     if request.method == "POST":
         if form.is_valid() and sectors.is_valid():
