@@ -195,6 +195,10 @@ class Room:
         # (moderator?, seq, hub generation) → a future of (JSON fragment of the shared snapshot part, results visible?)
         self.base_cache: dict[tuple[bool, int, int], asyncio.Future[tuple[str, bool]]] = {}
 
+    def participants_online(self) -> int:
+        """"Online now" counts people in the room: participants' sockets, not the screen or a console."""
+        return sum(1 for c in self.connections if c.participant_id is not None and not c.is_moderator)
+
 
 class Hub:
     def __init__(self, bus: Bus | None = None, *, tick_seconds: float | None = None) -> None:
@@ -333,7 +337,7 @@ class Hub:
             if connection.participant_id is not None and not connection.is_moderator:
                 own = await in_thread(events.snapshot_personal)(room.session_id, connection.participant_id)
                 personal = "," + json.dumps(own, ensure_ascii=False, separators=(",", ":"))[1:-1]
-        online = room.online if room.online is not None else len(room.connections)
+        online = room.online if room.online is not None else room.participants_online()
         text = f'{{"type":"snapshot","seq":{seq},{fragment},"online":{online}{personal}}}'
         connection.snapshot_seq = seq
         connection.sent_seq = seq
@@ -530,7 +534,7 @@ class Hub:
                 logger.debug("live: tick of session %s failed", room.session_id, exc_info=True)
 
     async def _tick(self, room: Room, tick_ms: int) -> None:
-        work = await self.bus.tick(room.session_id, len(room.connections), tick_ms)
+        work = await self.bus.tick(room.session_id, room.participants_online(), tick_ms)
         if work is None:
             return
         if work.dirty:

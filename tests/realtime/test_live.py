@@ -300,11 +300,16 @@ async def test_timer_is_a_session_update(connect, session, moderator):
     assert update["session"]["timer_ends_at"]
 
 
-async def test_presence_counts_the_clients_online(connect, session, participant):
+async def test_presence_counts_the_participants_online(connect, session, participant, make_participant):
+    # "Online now" is people in the room: the screen (and a console) are not counted.
     screen = await connect(session.pk)
     await screen.until("snapshot")
     phone = await connect(session.pk, participant.token)
     await phone.until("snapshot")
+    await screen.until("presence", lambda m: m["online"] == 1)
+    other = await run_sync(make_participant)(session)
+    second = await connect(session.pk, other.token)
+    await second.until("snapshot")
     await screen.until("presence", lambda m: m["online"] == 2)
     await phone.close()
     await screen.until("presence", lambda m: m["online"] == 1)
