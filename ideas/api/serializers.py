@@ -56,8 +56,11 @@ class StrictIntegerField(serializers.IntegerField):
 
 
 class SectorSerializer(serializers.Serializer):
+    """The documented shape of one sector; `ideas.models.validate_sectors` is what checks it."""
+
     code = serializers.RegexField(r"^[a-z0-9_-]{1,32}$")
     label = StrictCharField(max_length=80)
+    label_en = StrictCharField(max_length=80, required=False, help_text="the English label, if any")
 
 
 @extend_schema_field(SectorSerializer(many=True))
