@@ -134,7 +134,7 @@ class Forum(models.Model):
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
     description = models.TextField(_("description"), blank=True)
     organisers = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, related_name="organised_forums", blank=True
+        settings.AUTH_USER_MODEL, related_name="organised_forums", blank=True, verbose_name=_("organisers")
     )
     age_rating = models.CharField(
         _("age rating"), max_length=4, choices=AgeRating.choices, default=AgeRating.ALL
@@ -239,7 +239,7 @@ class CaseSession(models.Model):
     dots_max_per_idea = models.PositiveSmallIntegerField(_("dots per idea at most"), default=3)
     join_code = models.CharField(_("join code"), max_length=12, unique=True, default=new_join_code)
     moderators = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, related_name="moderated_sessions", blank=True
+        settings.AUTH_USER_MODEL, related_name="moderated_sessions", blank=True, verbose_name=_("moderators")
     )
     voting_during_ideation = models.BooleanField(_("voting open during ideation"), default=True)
     live_results_visible = models.BooleanField(
@@ -289,6 +289,11 @@ class CaseSession(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        # The session's page on the organiser pages: the admin's "View on site" leads there,
+        # and from there to the console, the big screen and the QR poster.
+        return f"/organise/sessions/{self.pk}/"
 
     @property
     def current_stage(self) -> Stage:

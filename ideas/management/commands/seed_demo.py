@@ -10,7 +10,9 @@ import os
 import random
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -89,6 +91,9 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Staff login: {DEMO_USERNAME} / {DEMO_PASSWORD}   admin: {base}/admin/")
         self.stdout.write(f"API docs: {base}/api/docs/   big screen: {base}/s/{session.pk}/screen")
+        # The Тольятти forum and the programmes live in the forums app (ideas does not import it).
+        if apps.is_installed("forums"):
+            call_command("seed_programme", stdout=self.stdout._out)
 
     @transaction.atomic
     def _create(self, moderator: Any) -> CaseSession:
