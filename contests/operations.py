@@ -1,0 +1,504 @@
+"""Every change to a contest goes through here (the `ideas.operations` style).
+
+The API, the pages and `seed_demo` call these functions. Each checks who asks, validates,
+and writes inside one transaction with the contest row locked, so a refused change leaves
+nothing written. Errors are `ideas.errors.DomainError`s with a translated message, which
+the API maps to 4xx. Events for the live stream leave after commit (`contests.events`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contests import events, regulations, selectors
+from contests.models import (
+    ENTRY_TEXT_MAX,
+    ConflictDeclaration,
+    ConflictSource,
+    Contest,
+    ContestArchive,
+    ContestJuror,
+    ContestStage,
+    Entry,
+    EntryStatus,
+    JurorAssignment,
+    PublicVote,
+    RegulationsVersion,
+    Score,
+    ScoreChange,
+)
+from contests.scoring import SCORE_MAX, SCORE_MIN
+from ideas.errors import Conflict, Forbidden, InvalidInput, NotFound, WrongStage
+from ideas.models import CaseSession, Forum, Participant
+from ideas.selectors import Viewer
+from ideas.text import clean_text
+
+REASON_MAX = 1000
+BURST_VOTES = 20  # votes from one address within BURST_WINDOW that make a burst
+BURST_WINDOW = timedelta(minutes=1)
+
+
+def _field_error(field: str, message: str) -> InvalidInput:
+    return InvalidInput(message, fields={field: [message]})
+
+
+def _locked(contest: Contest | int) -> Contest:
+    pk = contest if isinstance(contest, int) else contest.pk
+    return Contest.objects.select_for_update().select_related("forum").get(pk=pk)
+
+
+def _ensure_organiser(contest: Contest, actor: Any) -> None:
+    if not selectors.organises(contest, Viewer(actor)):
+        raise Forbidden(_("Only the contest's organisers may do this."))
+
+
+def _ensure_not_finalised(contest: Contest) -> None:
+    if contest.stage == ContestStage.FINALISED:
+        raise WrongStage(_("The contest is finalised: its results are frozen in the archive."))
+
+
+# --- contest and regulations ---------------------------------------------------------------------
+
+
+def contest_create(
+    *, forum: Forum, actor: Any, title: Any, regulations_document: Any, description: Any = "",
+    audience_session: CaseSession | None = None,
+) -> Contest:
+    if not Viewer(actor).organises(forum):
+        raise Forbidden(_("Only this forum's organisers may create its contests."))
+    title = clean_text(title, field="title", max_length=200)
+    description = clean_text(description, field="description", max_length=5000, required=False)
+    document = regulations.validate(regulations_document)
+    if audience_session is not None and audience_session.forum_id != forum.pk:
+        raise _field_error("audience_session", _("The audience session must belong to the same forum."))
+    with transaction.atomic():
+        contest = Contest.objects.create(
+            forum=forum, title=title, description=description, regulations=document,
+            audience_session=audience_session,
+        )
+        if getattr(actor, "is_authenticated", False):
+            contest.organisers.add(actor)
+    return contest
+
+
+def regulations_update(*, contest: Contest, actor: Any, regulations_document: Any, reason: Any = "") -> Contest:
+    """Draft regulations change freely; published ones only with a written reason, versioned whole."""
+    _ensure_organiser(contest, actor)
+    document = regulations.validate(regulations_document)
+    reason = clean_text(reason, field="reason", max_length=REASON_MAX, required=False)
+    with transaction.atomic():
+        contest = _locked(contest)
+        _ensure_not_finalised(contest)
+        if contest.frozen:
+            if not reason:
+                raise _field_error(
+                    "reason",
+                    _("The regulations are published and frozen: write the reason for this change."),
+                )
+            if document == contest.regulations:
+                raise Conflict(_("These regulations are the ones in force: nothing to change."))
+            contest.regulations_version += 1
+            RegulationsVersion.objects.create(
+                contest=contest, version=contest.regulations_version, regulations=document,
+                reason=reason, created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            )
+        contest.regulations = document
+        contest.save(update_fields=["regulations", "regulations_version"])
+        events.contest_updated(contest.pk)
+    return contest
+
+
+def contest_set_stage(*, contest: Contest, actor: Any, stage: Any) -> Contest:
+    """Forward one stage at a time (finalising is `contest_finalise`); opening submissions publishes."""
+    _ensure_organiser(contest, actor)
+    if stage not in ContestStage.values:
+        raise _field_error("stage", _("Unknown stage."))
+    target = ContestStage(stage)
+    with transaction.atomic():
+        contest = _locked(contest)
+        _ensure_not_finalised(contest)
+        order = ContestStage.order()
+        if target == ContestStage.FINALISED:
+            raise WrongStage(_("Finalise the results with the finalise action: it checks and freezes them."))
+        if order.index(target) != order.index(contest.current_stage) + 1:
+            raise WrongStage(_("The contest moves forward one stage at a time."))
+        if target == ContestStage.SUBMISSIONS and not contest.frozen:
+            contest.regulations_version = 1
+            RegulationsVersion.objects.create(
+                contest=contest, version=1, regulations=contest.regulations,
+                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            )
+        previous = contest.stage
+        contest.stage = target
+        if not target.allows_public_vote():
+            contest.open_votes = []
+        contest.save(update_fields=["stage", "regulations_version", "open_votes"])
+        events.contest_stage(contest.pk, previous, target.value)
+    return contest
+
+
+# --- jurors, conflicts, assignment ---------------------------------------------------------------
+
+
+def juror_add(*, contest: Contest, actor: Any, user: Any, organisation: Any = "", territory: Any = "") -> ContestJuror:
+    _ensure_organiser(contest, actor)
+    organisation = clean_text(organisation, field="organisation", max_length=200, required=False)
+    territory = clean_text(territory, field="territory", max_length=200, required=False)
+    with transaction.atomic():
+        contest = _locked(contest)
+        _ensure_not_finalised(contest)
+        if ContestJuror.objects.filter(contest=contest, user=user).exists():
+            raise Conflict(_("This person is already a juror of the contest."))
+        number = ContestJuror.objects.filter(contest=contest).count() + 1
+        juror = ContestJuror.objects.create(
+            contest=contest, user=user, pseudonym=f"J{number}", organisation=organisation, territory=territory
+        )
+        _detect_conflicts(contest, jurors=[juror])
+    return juror
+
+
+def _same(left: str, right: str) -> bool:
+    return bool(left.strip()) and left.strip().casefold() == right.strip().casefold()
+
+
+def _detect_conflicts(contest: Contest, *, jurors: list[ContestJuror] | None = None, entries: list[Entry] | None = None) -> None:
+    """Same organisation or territory as an entry → a conflict recorded and the juror recused."""
+    jurors = jurors if jurors is not None else list(contest.jurors.all())
+    entries = entries if entries is not None else list(contest.entries.all())
+    for juror in jurors:
+        for entry in entries:
+            source = None
+            if _same(juror.organisation, entry.organisation):
+                source = ConflictSource.ORGANISATION
+            elif _same(juror.territory, entry.territory):
+                source = ConflictSource.TERRITORY
+            if source is not None:
+                ConflictDeclaration.objects.get_or_create(juror=juror, entry=entry, defaults={"source": source})
+                _recuse(juror, entry)
+
+
+def _recuse(juror: ContestJuror, entry: Entry) -> None:
+    assignment = JurorAssignment.objects.filter(juror=juror, entry=entry).first()
+    if assignment is not None and not assignment.recused:
+        # Draft or submitted, the sheet stops counting: a recused juror's score is missing, not a zero.
+        Score.objects.filter(assignment=assignment).delete()
+        assignment.recused = True
+        assignment.submitted_at = None
+        assignment.save(update_fields=["recused", "submitted_at"])
+
+
+def conflict_declare(*, contest: Contest, entry: Entry, actor: Any, reason: Any = "") -> ConflictDeclaration:
+    """A juror declares a conflict of interest with an entry: recused from it at once."""
+    reason = clean_text(reason, field="reason", max_length=500, required=False)
+    with transaction.atomic():
+        contest = _locked(contest)
+        _ensure_not_finalised(contest)
+        juror = ContestJuror.objects.filter(contest=contest, user=actor).first() if getattr(actor, "is_authenticated", False) else None
+        if juror is None:
+            raise Forbidden(_("Only the contest's jurors may declare a conflict of interest."))
+        if entry.contest_id != contest.pk:
+            raise NotFound(_("No such entry in this contest."))
+        declaration, created = ConflictDeclaration.objects.get_or_create(
+            juror=juror, entry=entry, defaults={"source": ConflictSource.DECLARED, "reason": reason}
+        )
+        if not created:
+            raise Conflict(_("A conflict with this entry is already recorded."))
+        _recuse(juror, entry)
+        events.progress_changed(contest.pk, [entry.pk])
+    return declaration
+
+
+def assignment_plan(
+    entries: list[int], jurors: list[int], conflicts: set[tuple[int, int]], existing: dict[int, list[int]], per_entry: int
+) -> dict[int, list[int]]:
+    """New (entry → jurors) to add so every entry has `per_entry` unconflicted jurors.
+
+    Deterministic and balanced: entries with the fewest eligible jurors go first (they are the
+    hardest to fill), each takes the least-loaded eligible jurors, ties by id. Without
+    conflicts every juror's load ends within ±1 of every other's. Plain ints in and out, so it
+    is tested without a database.
+    """
+    load: dict[int, int] = defaultdict(int)
+    for entry, assigned in existing.items():
+        for juror in assigned:
+            load[juror] += 1
+    eligible = {entry: [j for j in jurors if (j, entry) not in conflicts] for entry in entries}
+    plan: dict[int, list[int]] = {}
+    for entry in sorted(entries, key=lambda e: (len(eligible[e]), e)):
+        have = set(existing.get(entry, []))
+        active = [j for j in have if (j, entry) not in conflicts]
+        missing = per_entry - len(active)
+        if missing <= 0:
+            continue
+        candidates = sorted((j for j in eligible[entry] if j not in have), key=lambda j: (load[j], j))
+        chosen = candidates[:missing]
+        for juror in chosen:
+            load[juror] += 1
+        if chosen:
+            plan[entry] = chosen
+    return plan
+
+
+def jury_assign(*, contest: Contest, actor: Any) -> dict[str, Any]:
+    """Assign admitted entries so each has the regulations' minimum of unconflicted jurors.
+
+    Re-runnable: existing assignments (and scores) stay; only what is missing is added. Returns
+    how many were added and the entries that could not be filled (too few unconflicted jurors).
+    """
+    _ensure_organiser(contest, actor)
+    with transaction.atomic():
+        contest = _locked(contest)
+        if contest.stage not in (ContestStage.SUBMISSIONS, ContestStage.SELECTION, ContestStage.DEFENCE):
+            raise WrongStage(_("Jurors are assigned between the opening of submissions and the defence."))
+        _detect_conflicts(contest)
+        entries = list(contest.entries.filter(status=EntryStatus.PUBLISHED).values_list("id", flat=True))
+        jurors = list(contest.jurors.values_list("id", flat=True))
+        conflicts = set(ConflictDeclaration.objects.filter(juror__contest=contest).values_list("juror_id", "entry_id"))
+        existing: dict[int, list[int]] = defaultdict(list)
+        for juror_id, entry_id in JurorAssignment.objects.filter(entry__contest=contest).values_list("juror_id", "entry_id"):
+            existing[entry_id].append(juror_id)
+        per_entry = int(contest.regulations["min_jurors"])
+        plan = assignment_plan(entries, jurors, conflicts, dict(existing), per_entry)
+        JurorAssignment.objects.bulk_create(
+            [JurorAssignment(juror_id=juror, entry_id=entry) for entry, chosen in plan.items() for juror in chosen]
+        )
+        short = []
+        for entry in entries:
+            active = [j for j in existing.get(entry, []) + plan.get(entry, []) if (j, entry) not in conflicts]
+            if len(active) < per_entry:
+                short.append(entry)
+        events.progress_changed(contest.pk, entries)
+    return {"added": sum(len(chosen) for chosen in plan.values()), "short": sorted(short)}
+
+
+# --- entries -------------------------------------------------------------------------------------
+
+ENTRY_FIELDS = {
+    "title": 200, "organisation": 200, "territory": 200, "problem": ENTRY_TEXT_MAX, "actions": ENTRY_TEXT_MAX,
+    "resources": ENTRY_TEXT_MAX, "results": ENTRY_TEXT_MAX, "contacts": 500,
+}
+
+
+def entry_submit(*, contest: Contest, actor: Any, data: dict[str, Any]) -> Entry:
+    """A team submits a practice; screened like an idea (flags → waits for the organiser)."""
+    from ml.screening import screen
+
+    if not getattr(actor, "is_authenticated", False):
+        raise Forbidden(_("Sign in to submit an entry."))
+    unknown = set(data) - set(ENTRY_FIELDS) - {"nomination", "team_kind", "settlement"}
+    if unknown:
+        raise InvalidInput(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    cleaned = {
+        name: clean_text(data.get(name, ""), field=name, max_length=limit, required=name != "resources")
+        for name, limit in ENTRY_FIELDS.items()
+    }
+    rules = contest.regulations
+    if data.get("nomination") not in contest.nomination_codes():
+        raise _field_error("nomination", _("Choose one of the contest's nominations."))
+    if data.get("team_kind") not in rules["eligibility"]["team_kinds"]:
+        raise _field_error("team_kind", _("The regulations do not admit teams of this kind."))
+    if data.get("settlement") not in rules["eligibility"]["settlements"]:
+        raise _field_error("settlement", _("The regulations do not admit entries from this kind of settlement."))
+    flags = screen("\n".join(cleaned[name] for name in ("title", "problem", "actions", "resources", "results")))
+    with transaction.atomic():
+        contest = _locked(contest)
+        if not contest.current_stage.allows_submission():
+            raise WrongStage(_("Entries are accepted only while submissions are open."))
+        entry = Entry.objects.create(
+            contest=contest, nomination=data["nomination"], team_kind=data["team_kind"],
+            settlement=data["settlement"], status=EntryStatus.PENDING if flags else EntryStatus.PUBLISHED,
+            flags=flags, submitted_by=actor, **cleaned,
+        )
+        _detect_conflicts(contest, entries=[entry])
+        events.contest_updated(contest.pk)
+    return entry
+
+
+def entry_screen(*, entry: Entry, actor: Any, status: Any, note: Any = "") -> Entry:
+    contest = entry.contest
+    _ensure_organiser(contest, actor)
+    if status not in EntryStatus.values:
+        raise _field_error("status", _("The status is admitted, waiting or not admitted."))
+    note = clean_text(note, field="note", max_length=500, required=False)
+    if status == EntryStatus.REJECTED and not note:
+        raise _field_error("note", _("Write why the entry is not admitted."))
+    with transaction.atomic():
+        contest = _locked(contest)
+        if contest.stage not in (ContestStage.SUBMISSIONS, ContestStage.SELECTION):
+            raise WrongStage(_("Entries are screened while submissions are open or during the selection."))
+        entry = Entry.objects.select_for_update().get(pk=entry.pk)
+        entry.status = status
+        entry.screening_note = note
+        entry.save(update_fields=["status", "screening_note"])
+        events.contest_updated(contest.pk)
+    return entry
+
+
+# --- scores --------------------------------------------------------------------------------------
+
+
+def score_save(
+    *, contest: Contest, entry: Entry, actor: Any, scores: Any, submit: bool = False, reason: Any = ""
+) -> JurorAssignment:
+    """A juror's sheet for one entry: a draft, then submitted; a change after submission is logged."""
+    if not isinstance(scores, dict) or not scores and not submit:
+        raise _field_error("scores", _("Send the scores as {criterion: value}."))
+    reason = clean_text(reason, field="reason", max_length=500, required=False)
+    with transaction.atomic():
+        contest = _locked(contest)
+        juror = (
+            ContestJuror.objects.filter(contest=contest, user=actor).first()
+            if getattr(actor, "is_authenticated", False) else None
+        )
+        if juror is None:
+            raise Forbidden(_("Only the contest's jurors may score."))
+        if entry.contest_id != contest.pk:
+            raise NotFound(_("No such entry in this contest."))
+        assignment = JurorAssignment.objects.select_for_update().filter(juror=juror, entry=entry).first()
+        if assignment is None:
+            raise Forbidden(_("This entry is not assigned to you."))
+        if assignment.recused or ConflictDeclaration.objects.filter(juror=juror, entry=entry).exists():
+            raise Forbidden(_("You are recused from this entry because of a conflict of interest."))
+        if not contest.current_stage.allows_scoring():
+            raise WrongStage(_("Scoring is closed at this stage of the contest."))
+        criteria = contest.criterion_codes()
+        for criterion, value in scores.items():
+            if criterion not in criteria:
+                raise _field_error("scores", _("Unknown criterion “%(code)s”.") % {"code": criterion})
+            if isinstance(value, bool) or not isinstance(value, int) or not SCORE_MIN <= value <= SCORE_MAX:
+                raise _field_error(
+                    "scores", _("A score is a whole number from %(low)d to %(high)d.") % {"low": SCORE_MIN, "high": SCORE_MAX}
+                )
+        current = dict(Score.objects.filter(assignment=assignment).values_list("criterion", "value"))
+        changed = {criterion: value for criterion, value in scores.items() if current.get(criterion) != value}
+        if assignment.submitted_at is not None and changed:
+            if not reason:
+                raise _field_error("reason", _("Your scores are submitted: write why you change them."))
+            ScoreChange.objects.bulk_create(
+                [
+                    ScoreChange(assignment=assignment, criterion=criterion, old_value=current.get(criterion),
+                                new_value=value, reason=reason)
+                    for criterion, value in sorted(changed.items())
+                ]
+            )
+        for criterion, value in changed.items():
+            Score.objects.update_or_create(assignment=assignment, criterion=criterion, defaults={"value": value})
+        if submit and assignment.submitted_at is None:
+            missing = [code for code in criteria if code not in {**current, **scores}]
+            if missing:
+                raise _field_error(
+                    "scores", _("Score every criterion before submitting: %(missing)s.") % {"missing": ", ".join(missing)}
+                )
+            assignment.submitted_at = timezone.now()
+            assignment.save(update_fields=["submitted_at"])
+            events.progress_changed(contest.pk, [entry.pk])
+    return assignment
+
+
+# --- public vote ---------------------------------------------------------------------------------
+
+
+def public_vote_set_open(*, contest: Contest, actor: Any, nomination: Any, is_open: bool) -> Contest:
+    _ensure_organiser(contest, actor)
+    with transaction.atomic():
+        contest = _locked(contest)
+        if nomination not in contest.nomination_codes():
+            raise _field_error("nomination", _("Choose one of the contest's nominations."))
+        if is_open and not contest.current_stage.allows_public_vote():
+            raise WrongStage(_("The public vote opens during the defence."))
+        if contest.audience_session_id is None and is_open:
+            raise Conflict(_("Link an audience session first: the public joins the vote through it."))
+        codes = set(contest.open_votes)
+        codes = codes | {nomination} if is_open else codes - {nomination}
+        contest.open_votes = sorted(codes)
+        contest.save(update_fields=["open_votes"])
+        events.contest_updated(contest.pk)
+    return contest
+
+
+def _address_hash(address: str) -> str:
+    return hashlib.sha256(address.encode("utf-8")).hexdigest() if address else ""
+
+
+def public_vote_cast(*, contest: Contest, participant: Participant | None, entry: Entry, address: str = "") -> PublicVote:
+    """One vote per participant per nomination; a burst from one address is kept but flagged."""
+    if participant is None or contest.audience_session_id is None or participant.session_id != contest.audience_session_id:
+        raise Forbidden(_("Join the contest's audience session to vote."))
+    if entry.contest_id != contest.pk or entry.status != EntryStatus.PUBLISHED:
+        raise NotFound(_("No such entry in this contest."))
+    contest = Contest.objects.get(pk=contest.pk)  # the open nominations as they are now
+    if not contest.current_stage.allows_public_vote() or entry.nomination not in contest.open_votes:
+        raise WrongStage(_("The public vote in this nomination is closed."))
+    address_hash = _address_hash(address)
+    try:
+        with transaction.atomic():
+            vote = PublicVote.objects.create(
+                contest=contest, nomination=entry.nomination, entry=entry, participant=participant,
+                address_hash=address_hash,
+            )
+            if address_hash:
+                recent = PublicVote.objects.filter(
+                    contest=contest, address_hash=address_hash, created_at__gte=timezone.now() - BURST_WINDOW
+                )
+                if recent.count() >= BURST_VOTES:
+                    recent.filter(flagged=False).update(flagged=True)
+                    vote.flagged = True
+            events.public_vote(contest.pk, entry.nomination)
+    except IntegrityError:
+        raise Conflict(_("You have already voted in this nomination."), code="already_voted") from None
+    return vote
+
+
+# --- results -------------------------------------------------------------------------------------
+
+
+def contest_finalise(*, contest: Contest, actor: Any, discussed: Any = ()) -> ContestArchive:
+    """Freeze the results: every disputed entry must have been discussed (listed in `discussed`)."""
+    from archive.services import canonical_json, sha256_text
+
+    _ensure_organiser(contest, actor)
+    if not isinstance(discussed, (list, tuple)) or not all(isinstance(item, int) for item in discussed):
+        raise _field_error("discussed", _("List the ids of the disputed entries the jury discussed."))
+    with transaction.atomic():
+        contest = _locked(contest)
+        _ensure_not_finalised(contest)
+        if contest.stage != ContestStage.RESULTS:
+            raise WrongStage(_("Results can be finalised only at the results stage."))
+        results = selectors.results_for(contest)
+        undiscussed = sorted(set(results.disputed) - set(discussed))
+        if undiscussed:
+            raise Conflict(
+                _("The jurors disagree strongly on entries %(entries)s: discuss them before finalising.")
+                % {"entries": ", ".join(str(e) for e in undiscussed)},
+                code="disputed",
+            )
+        now = timezone.now()
+        document = selectors.results_document(contest, results, finalised_at=now, discussed=sorted(discussed))
+        text = canonical_json(document)
+        archive = ContestArchive.objects.create(
+            contest=contest, snapshot=text, sha256=sha256_text(text), archived_at=now,
+            archived_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        contest.stage = ContestStage.FINALISED
+        contest.finalised_at = now
+        contest.open_votes = []
+        contest.save(update_fields=["stage", "finalised_at", "open_votes"])
+        events.contest_stage(contest.pk, ContestStage.RESULTS.value, ContestStage.FINALISED.value)
+    return archive
+
+
+def archive_verify(archive: ContestArchive) -> list[str]:
+    """What does not match in a frozen contest: the hash of the snapshot (empty: all is well)."""
+    from archive.services import sha256_text
+
+    problems = []
+    if sha256_text(archive.snapshot) != archive.sha256:
+        problems.append(f"contest {archive.contest_id}: snapshot does not match its SHA-256")
+    return problems

@@ -1,0 +1,187 @@
+"""The read rules of contests: who sees which entries, scores, progress and results.
+
+Built on `ideas.selectors.Viewer` (a user, maybe anonymous, and the participant they joined
+a session as). The rules:
+- organisers: the contest's own organisers, the forum's organisers and staff. They see every
+  entry with its contacts and the progress per entry (counts, «оценили 5 из 7»), but no score
+  before the results stage;
+- a juror sees only the entries assigned to them (a recused one marked so), their own sheet,
+  and another juror's scores on an entry only after submitting their own sheet for it;
+- the public (anonymous, participants, signed-in outsiders) sees a contest once it left the
+  draft in a public forum, its admitted entries once the selection begins (never contacts), the
+  progress counts, and the results once finalised; organisers and jurors see the computed
+  results from the results stage (to discuss disagreements before finalising);
+- the regulations and their history of versions are public with the contest.
+The permission table is walked by tests/contests/test_api.py.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from contests.models import (
+    ConflictDeclaration,
+    Contest,
+    ContestJuror,
+    ContestStage,
+    Entry,
+    EntryStatus,
+    JurorAssignment,
+    PublicVote,
+    Score,
+)
+from contests.scoring import EntryInput, Results, ScoreInput, compute_results
+from ideas.selectors import Viewer
+
+PUBLIC_ENTRY_STAGES = (ContestStage.SELECTION, ContestStage.DEFENCE, ContestStage.RESULTS, ContestStage.FINALISED)
+JURY_RESULT_STAGES = (ContestStage.RESULTS, ContestStage.FINALISED)
+
+
+def organises(contest: Contest, viewer: Viewer) -> bool:
+    if not viewer.is_signed_in:
+        return False
+    return (
+        viewer.is_staff
+        or viewer.organises(contest.forum)
+        or contest.organisers.filter(pk=viewer.user.pk).exists()
+    )
+
+
+def juror_of(contest: Contest, viewer: Viewer) -> ContestJuror | None:
+    if not viewer.is_signed_in:
+        return None
+    return ContestJuror.objects.filter(contest=contest, user=viewer.user).first()
+
+
+def contest_public(contest: Contest) -> bool:
+    return contest.stage != ContestStage.DRAFT and contest.forum.is_public
+
+
+def contest_visible(contest: Contest, viewer: Viewer) -> bool:
+    return contest_public(contest) or organises(contest, viewer) or juror_of(contest, viewer) is not None
+
+
+def contests_visible_to(viewer: Viewer) -> QuerySet[Contest]:
+    public = ~Q(stage=ContestStage.DRAFT) & Q(forum__is_public=True)
+    if not viewer.is_signed_in:
+        return Contest.objects.filter(public).select_related("forum")
+    if viewer.is_staff:
+        return Contest.objects.select_related("forum")
+    user = viewer.user
+    return (
+        Contest.objects.filter(public | Q(organisers=user) | Q(forum__organisers=user) | Q(jurors__user=user))
+        .distinct()
+        .select_related("forum")
+    )
+
+
+def entries_visible_to(contest: Contest, viewer: Viewer) -> QuerySet[Entry]:
+    if organises(contest, viewer):
+        return contest.entries.all()
+    juror = juror_of(contest, viewer)
+    if juror is not None:
+        return contest.entries.filter(assignments__juror=juror).distinct()
+    if contest_public(contest) and contest.stage in PUBLIC_ENTRY_STAGES:
+        return contest.entries.filter(status=EntryStatus.PUBLISHED)
+    return contest.entries.none()
+
+
+def contacts_visible(contest: Contest, viewer: Viewer) -> bool:
+    return organises(contest, viewer)
+
+
+def progress(contest: Contest, entries: QuerySet[Entry]) -> list[dict[str, Any]]:
+    """Per entry: active (unrecused) jurors and submitted sheets. Counts only, never a score."""
+    rows = entries.annotate(
+        jurors_active=Count("assignments", filter=Q(assignments__recused=False), distinct=True),
+        jurors_done=Count(
+            "assignments", filter=Q(assignments__recused=False, assignments__submitted_at__isnull=False), distinct=True
+        ),
+    ).order_by("nomination", "id")
+    return [
+        {"entry": row.pk, "nomination": row.nomination, "title": row.title,
+         "scored": row.jurors_done, "of": row.jurors_active}
+        for row in rows
+    ]
+
+
+def sheet_for(contest: Contest, entry: Entry, viewer: Viewer) -> dict[str, Any] | None:
+    """A juror's own sheet; the others' (pseudonymised) only once their own is submitted. None: not theirs."""
+    juror = juror_of(contest, viewer)
+    if juror is None:
+        return None
+    assignment = JurorAssignment.objects.filter(juror=juror, entry=entry).first()
+    if assignment is None:
+        return None
+    sheet: dict[str, Any] = {
+        "entry": entry.pk,
+        "recused": assignment.recused,
+        "submitted": assignment.submitted_at is not None,
+        "scores": dict(Score.objects.filter(assignment=assignment).values_list("criterion", "value")),
+        "others": None,
+    }
+    if assignment.submitted_at is not None:
+        others: dict[str, dict[str, int]] = {}
+        for pseudonym, criterion, value in Score.objects.filter(
+            assignment__entry=entry, assignment__submitted_at__isnull=False, assignment__recused=False
+        ).exclude(assignment=assignment).values_list("assignment__juror__pseudonym", "criterion", "value"):
+            others.setdefault(pseudonym, {})[criterion] = value
+        sheet["others"] = others
+    return sheet
+
+
+def results_visible(contest: Contest, viewer: Viewer) -> bool:
+    if contest.stage == ContestStage.FINALISED:
+        return contest_visible(contest, viewer)
+    if contest.stage in JURY_RESULT_STAGES:
+        return organises(contest, viewer) or juror_of(contest, viewer) is not None
+    return False
+
+
+def public_vote_counts(contest: Contest) -> dict[int, int]:
+    return dict(
+        PublicVote.objects.filter(contest=contest).values_list("entry_id").annotate(n=Count("id")).values_list("entry_id", "n")
+    )
+
+
+def results_for(contest: Contest) -> Results:
+    """The stored scores, recusals and votes through the pure `compute_results`."""
+    entries = [
+        EntryInput(entry=pk, nomination=nomination)
+        for pk, nomination in contest.entries.filter(status=EntryStatus.PUBLISHED).values_list("id", "nomination")
+    ]
+    scores = [
+        ScoreInput(juror=juror, entry=entry, criterion=criterion, value=value)
+        for juror, entry, criterion, value in Score.objects.filter(
+            assignment__entry__contest=contest, assignment__submitted_at__isnull=False, assignment__recused=False
+        ).values_list("assignment__juror_id", "assignment__entry_id", "criterion", "value")
+    ]
+    recused = set(ConflictDeclaration.objects.filter(juror__contest=contest).values_list("juror_id", "entry_id"))
+    recused |= set(
+        JurorAssignment.objects.filter(entry__contest=contest, recused=True).values_list("juror_id", "entry_id")
+    )
+    return compute_results(contest.regulations, entries, scores, recused=recused, public_votes=public_vote_counts(contest))
+
+
+def results_document(
+    contest: Contest, results: Results, *, finalised_at: datetime | None = None, discussed: list[int] | None = None
+) -> dict[str, Any]:
+    """The explainable results as published and archived: jurors by pseudonym, entries by title."""
+    pseudonyms = dict(ContestJuror.objects.filter(contest=contest).values_list("id", "pseudonym"))
+    titles = dict(contest.entries.values_list("id", "title"))
+    body = results.as_dict()
+    for row in body["entries"]:
+        row["title"] = titles.get(row["entry"], "")
+        row["by_juror"] = {pseudonyms.get(int(juror), juror): values for juror, values in row["by_juror"].items()}
+    return {
+        "format": "veche.contest/1",
+        "contest": {"id": contest.pk, "title": contest.title, "forum": contest.forum.title},
+        "regulations": contest.regulations,
+        "regulations_version": contest.regulations_version,
+        "results": body,
+        "discussed": discussed or [],
+        "finalised_at": finalised_at,
+    }
