@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "archive",
     "pages",
     "forums",
+    "contests",
 ]
 
 # Sync-only on purpose (see backend/middleware.py): one thread hop per request under ASGI.
