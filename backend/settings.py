@@ -276,6 +276,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Contests have their own stages and entry statuses: distinct enum names in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "ContestStageEnum": "contests.models.ContestStage",
+        "EntryStatusEnum": "contests.models.EntryStatus",
+    },
 }
 
 # --- Veche itself ------------------------------------------------------------------

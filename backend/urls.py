@@ -9,6 +9,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/archive/", include("archive.api_urls")),
     path("api/v1/", include("forums.api_urls")),
+    path("api/v1/", include("contests.api_urls")),
     path("api/v1/", include("ideas.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script from a URL: no inline script, so the strict
