@@ -71,7 +71,47 @@ def main() -> None:
             posted.append(operations.idea_post(session=session, text=text, author=joined.participant).pk)
         return {"id": session.pk, "code": code, "ideas": posted}
 
+    def hall(code: str, title: str, *, ideas: int, people: int, stage: str = Stage.DRAFT) -> dict:
+        """A full hall, stored in bulk: the screen must look the same with 200 ideas and 2,000 people."""
+        import hashlib
+        import random
+
+        from ideas.models import Idea, IdeaStatus, Participant, Vote
+
+        session = CaseSession.objects.create(
+            forum=forum, title=title, question="Каким вы видите Якутск в 2032 году? Что город должен сделать первым?",
+            join_code=code, created_by=moderator,
+        )
+        session.moderators.add(moderator)
+        sectors = [sector["code"] for sector in session.sectors]
+        people_rows = Participant.objects.bulk_create(
+            Participant(session=session, display_name=f"Житель {n}", sector=sectors[n % len(sectors)],
+                        token_hash=hashlib.sha256(f"{code}-{n}".encode()).hexdigest())
+            for n in range(people)
+        )
+        words = ["Тёплые остановки с табло прибытия и подогревом", "Набережная Лены с велодорожками, скамейками и освещением",
+                 "Крытый рынок местных продуктов круглый год", "Датчики вечной мерзлоты под каждым многоэтажным домом",
+                 "Городское приложение для обращений жителей с ответом за три дня", "Малые гранты ТОС на дворы и детские площадки"]
+        idea_rows = Idea.objects.bulk_create(
+            Idea(session=session, author=people_rows[n % len(people_rows)], text=f"{words[n % len(words)]} (№ {n + 1})",
+                 status=IdeaStatus.PUBLISHED)
+            for n in range(ideas)
+        )
+        rng = random.Random(7)
+        Vote.objects.bulk_create(
+            Vote(participant=person, idea=idea, value=1)
+            for person in people_rows
+            for idea in rng.sample(idea_rows, min(3, len(idea_rows)))
+        )
+        for target in Stage.order()[1:Stage.order().index(Stage(stage)) + 1]:
+            operations.session_set_stage(session=session, actor=moderator, stage=target)
+        return {"id": session.pk, "code": code, "ideas": [idea.pk for idea in idea_rows]}
+
     sessions = {
+        "hall_1080": hall("HALLAAA", "Большой зал 1080", ideas=200, people=2000),
+        "hall_720": hall("HALLBBB", "Большой зал 720", ideas=200, people=2000),
+        "console": hall("CNSLCCC", "Пульт на 50 идей", ideas=50, people=60, stage=Stage.IDEATION),
+        "order": hall("PRDRDDD", "Порядок идей", ideas=12, people=12, stage=Stage.VOTING),
         "phone": make("PHNAAA", "Сессия телефона"),
         "moderate": make("MDRBBB", "Сессия модерации", ideas=MODERATION_IDEAS),
         "offline": make("FFLCCC", "Сессия без связи", method=VotingMethod.DOTS),
