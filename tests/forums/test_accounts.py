@@ -151,3 +151,37 @@ def test_only_organisers_invite_and_only_staff_invite_forum_creators(forum, orga
     assert creator.has_perm("ideas.add_forum") and not creator.is_staff
     created = client_for(creator).get("/organise/forums/new")
     assert created.status_code == 200
+
+
+def test_the_console_says_in_words_when_phones_cannot_reach_the_address(forum, settings):
+    session = _session(forum, stage=Stage.IDEATION)
+    user = UserFactory(username="moderator-2")
+    session.moderators.add(user)
+    client = client_for(user)
+    settings.VECHE_PUBLIC_URL = ""
+    settings.ALLOWED_HOSTS = ["*"]
+    page = client.get(f"/s/{session.pk}/moderate", HTTP_HOST="127.0.0.1:8000").content.decode()
+    assert "Телефоны в зале не смогут открыть http://127.0.0.1:8000/join/" in page
+    assert "public-address-warning" not in client.get(f"/s/{session.pk}/moderate", HTTP_HOST="10.0.0.5:8000").content.decode()
+    settings.VECHE_PUBLIC_URL = "https://veche.example.ru"
+    page = client.get(f"/s/{session.pk}/moderate", HTTP_HOST="127.0.0.1:8000").content.decode()
+    assert "public-address-warning" not in page
+    screen = client.get(f"/s/{session.pk}/screen", HTTP_HOST="127.0.0.1:8000").content.decode()
+    assert f"https://veche.example.ru/join/{session.join_code}" in screen
+
+
+def test_the_phone_shows_the_moderators_timer(forum, settings):
+    from ideas import operations as session_operations
+    from ideas.operations import participant_join
+    from tests.pages.conftest import phone_cookie
+
+    session = _session(forum, stage=Stage.IDEATION)
+    moderator = UserFactory(username="moderator-3", is_staff=True)
+    session_operations.session_set_timer(session=session, actor=moderator, seconds=300)
+    joined = participant_join(code=session.join_code, display_name="Анна", sector="society")
+    client = client_for()
+    joined.participant.token = joined.token
+    name, value = phone_cookie(joined.participant)
+    client.cookies[name] = value
+    page = client.get(f"/s/{session.pk}/").content.decode()
+    assert 'role="timer"' in page and "data-timer-ends" in page and "pages/countdown.js" in page
