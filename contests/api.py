@@ -18,7 +18,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contests import operations, selectors
-from contests.models import Contest, ContestStage, Entry, EntryStatus, RegulationsVersion, Settlement, TeamKind
+from contests.models import (
+    Contest,
+    ContestStage,
+    Entry,
+    EntryStatus,
+    RegulationsVersion,
+    Settlement,
+    TeamKind,
+)
 from ideas.api.authentication import request_participant
 from ideas.errors import Forbidden, InvalidInput, NotFound
 from ideas.models import CaseSession, Forum

@@ -283,6 +283,9 @@ class ScoreChange(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.assignment_id}:{self.criterion} {self.old_value}→{self.new_value}"
+
 
 class PublicVote(models.Model):
     contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="public_votes")
@@ -316,10 +319,10 @@ class ContestArchive(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
+    def __str__(self) -> str:
+        return f"archive of contest {self.contest_id}"
+
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:
             raise ValueError("a contest archive is written once")
         super().save(*args, **kwargs)  # type: ignore[arg-type]
-
-    def __str__(self) -> str:
-        return f"archive of contest {self.contest_id}"

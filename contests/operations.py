@@ -226,7 +226,7 @@ def assignment_plan(
     is tested without a database.
     """
     load: dict[int, int] = defaultdict(int)
-    for entry, assigned in existing.items():
+    for assigned in existing.values():
         for juror in assigned:
             load[juror] += 1
     eligible = {entry: [j for j in jurors if (j, entry) not in conflicts] for entry in entries}

@@ -31,7 +31,14 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from contests.scoring import COMBINATIONS, DEFAULT_DISAGREEMENT, DEFAULT_TRIM, RULES, SCORE_MAX, SCORE_MIN
+from contests.scoring import (
+    COMBINATIONS,
+    DEFAULT_DISAGREEMENT,
+    DEFAULT_TRIM,
+    RULES,
+    SCORE_MAX,
+    SCORE_MIN,
+)
 from ideas.errors import InvalidInput
 
 CODE = re.compile(r"[a-z0-9_-]{1,32}")

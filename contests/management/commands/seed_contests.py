@@ -1,0 +1,118 @@
+"""`manage.py seed_contests` (called by `seed_demo`): the Тольятти best-practice contest (idempotent).
+
+Three nominations, twelve entries, five jurors (two of whom declare a conflict), jurors assigned,
+the selection under way with a few sheets submitted. Everything goes through `contests.operations`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from contests import operations, regulations
+from contests.models import Contest, JurorAssignment
+from ideas.models import CaseSession, Forum
+
+FORUM_TITLE = "Форум СОНКО и ТОС Тольятти"
+CONTEST_TITLE = "Конкурс лучших практик ТОС и НКО"
+JUROR_PASSWORD = "veche-juror-2032"  # noqa: S105 - demo accounts only
+NOMINATIONS = [
+    ("tos", "Лучшая практика ТОС", "Best TOS practice"),
+    ("nko", "Лучшая практика НКО", "Best NGO practice"),
+    ("youth", "Молодёжная инициатива", "Youth initiative"),
+]
+ENTRIES = [
+    ("tos", "tos", "Двор без границ", "ТОС «Шлюзовой»", "Комсомольский район"),
+    ("tos", "tos", "Зелёный квартал", "ТОС «Жигулёвское море»", "Комсомольский район"),
+    ("tos", "tos", "Соседский центр в подвале", "ТОС «Новый город»", "Автозаводский район"),
+    ("tos", "tos", "Каток всем двором", "ТОС «Поволжский»", "Центральный район"),
+    ("nko", "nko", "Школа волонтёров", "АНО «Добрый Тольятти»", "Центральный район"),
+    ("nko", "nko", "Серебряный университет", "НКО «Активное долголетие»", "Автозаводский район"),
+    ("nko", "nko", "Инклюзивная мастерская", "Фонд «Равные возможности»", "Центральный район"),
+    ("nko", "nko", "Продуктовый банк", "НКО «Рука помощи»", "Комсомольский район"),
+    ("youth", "school", "Школьный медиацентр", "Школа № 93", "Автозаводский район"),
+    ("youth", "initiative", "Квест по истории города", "Инициативная группа «Ставрополь»", "Центральный район"),
+    ("youth", "school", "Экотропа у Волги", "Лицей № 57", "Комсомольский район"),
+    ("youth", "initiative", "Уличная библиотека", "Инициативная группа «Книговорот»", "Автозаводский район"),
+]
+JURORS = [
+    ("juror1", "Ирина", "Общественная палата Тольятти", "Самара"),
+    ("juror2", "Олег", "Фонд «Равные возможности»", "Сызрань"),  # same organisation as an entry: auto-recused
+    ("juror3", "Марина", "Ресурсный центр СОНКО", "Самара"),
+    ("juror4", "Артём", "Университет", "Новокуйбышевск"),
+    ("juror5", "Светлана", "Администрация области", "Самара"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the Тольятти best-practice contest (idempotent)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        forum = Forum.objects.filter(title=FORUM_TITLE).first()
+        if forum is None:
+            self.stdout.write("No Тольятти forum: the contest is not seeded.")
+            return
+        contest = Contest.objects.filter(forum=forum, title=CONTEST_TITLE).first()
+        if contest is None:
+            contest = self._create(forum)
+            self.stdout.write(self.style.SUCCESS("Тольятти contest created."))
+        self.stdout.write(
+            f"Contest: «{contest.title}» (id {contest.pk}), stage {contest.stage}; "
+            f"jurors juror1…juror5 / {JUROR_PASSWORD}; API /api/v1/contests/{contest.pk}/"
+        )
+
+    @transaction.atomic
+    def _create(self, forum: Forum) -> Contest:
+        users = get_user_model().objects
+        organiser = forum.organisers.order_by("pk").first() or users.filter(is_superuser=True).order_by("pk").first()
+        audience = CaseSession.objects.filter(forum=forum).order_by("pk").first()
+        contest = operations.contest_create(
+            forum=forum, actor=organiser, title=CONTEST_TITLE,
+            description="Практики территориального общественного самоуправления и некоммерческих организаций.",
+            regulations_document=regulations.example(NOMINATIONS), audience_session=audience,
+        )
+        jurors = []
+        for username, name, organisation, territory in JURORS:
+            user, created = users.get_or_create(username=username, defaults={"first_name": name})
+            if created:
+                user.set_password(JUROR_PASSWORD)
+                user.save()
+            jurors.append(
+                operations.juror_add(contest=contest, actor=organiser, user=user, organisation=organisation, territory=territory)
+            )
+        operations.contest_set_stage(contest=contest, actor=organiser, stage="submissions")
+        entries = []
+        for nomination, kind, title, organisation, territory in ENTRIES:
+            entries.append(
+                operations.entry_submit(
+                    contest=contest, actor=organiser,
+                    data={
+                        "nomination": nomination, "team_kind": kind, "settlement": "urban", "title": title,
+                        "organisation": organisation, "territory": territory,
+                        "problem": "Жителям не хватало места для общих дел.",
+                        "actions": "Собрали инициативную группу, нашли помещение и партнёров, провели работы.",
+                        "resources": "Грант, субботники, помощь бизнеса.",
+                        "results": "Более 300 жителей участвуют регулярно.",
+                        "contacts": "через организаторов форума",
+                    },
+                )
+            )
+        operations.jury_assign(contest=contest, actor=organiser)
+        operations.contest_set_stage(contest=contest, actor=organiser, stage="selection")
+        # Juror 4 declares a conflict on one of their entries (juror 2's was detected automatically).
+        first = JurorAssignment.objects.filter(juror=jurors[3], recused=False).order_by("entry_id").first()
+        if first is not None:
+            operations.conflict_declare(contest=contest, entry=first.entry, actor=jurors[3].user, reason="Консультировал команду")
+            operations.jury_assign(contest=contest, actor=organiser)  # the recused place is filled again
+        # A few sheets submitted: the progress shows «оценили 1 из 2».
+        for index, juror in enumerate(jurors[:3]):
+            for assignment in JurorAssignment.objects.filter(juror=juror, recused=False).order_by("entry_id")[:2]:
+                operations.score_save(
+                    contest=contest, entry=assignment.entry, actor=juror.user,
+                    scores={"relevance": 6 + index, "impact": 7, "replicability": 5 + index}, submit=True,
+                )
+        contest.refresh_from_db()
+        return contest
