@@ -94,6 +94,8 @@ class Command(BaseCommand):
         # The Тольятти forum and the programmes live in the forums app (ideas does not import it).
         if apps.is_installed("forums"):
             call_command("seed_programme", stdout=self.stdout._out)
+        if apps.is_installed("contests"):  # the Тольятти contest, in the forum seeded just above
+            call_command("seed_contests", stdout=self.stdout._out)
 
     @transaction.atomic
     def _create(self, moderator: Any) -> CaseSession:
