@@ -8,7 +8,7 @@ app_name = "pages"
 urlpatterns = [
     path("", views.landing, name="landing"),
     # Plural rules and the pages' translations for the live scripts (ngettext in JavaScript).
-    path("jsi18n/", JavaScriptCatalog.as_view(packages=["pages"]), name="jsi18n"),
+    path("jsi18n/", JavaScriptCatalog.as_view(domain="django", packages=["pages"]), name="jsi18n"),
     path("join/", views.join_by_code, name="join_by_code"),
     path("join/<str:code>", views.join, name="join"),
     path("s/<int:session_id>/", views.phone, name="phone"),

@@ -47,23 +47,26 @@ def test_moderator_hides_merges_and_groups_and_every_screen_follows(server, cont
     expect(phone.locator(f"#idea-{duplicate}")).to_have_count(0)
     expect(screen.locator(f'.wall-idea[data-idea="{duplicate}"]')).to_have_count(0)
 
-    # Ask for suggested groups, apply them: the screen and the phone show the groups.
+    # Ask for suggested groups, apply them: the phone shows the groups.
+    console.get_by_role("tab", name="Предложенные группы").click()
     console.get_by_role("button", name="Предложить группы").click()
     apply = console.get_by_role("button", name="Применить группы")
     expect(apply).to_be_visible(timeout=30_000)
     expect(console.locator("[data-suggestion-groups] li").first).to_be_visible()
     apply.click()
     expect(console.locator("[data-suggestion-status]")).to_contain_text("применены")
-    expect(screen.locator(".screen-groups .group-row").first).to_be_visible()
     expect(phone.locator(".idea-list .badge").first).to_be_visible()
+    screenshot(console, "console.png")
+    console.locator("#tab-board").click()
     expect(console.locator("#board-panel .group-box").first).to_be_visible()
-    # Rename a group by keyboard; the big screen shows the new title.
+    # Rename a group by keyboard; the phone and (in voting) the big screen show the new title.
+    console.locator("#board-panel .group-tools summary").first.click()
     rename = console.locator("#board-panel input[name=title][id^=rename-]").first
     rename.fill("Тёплый город")
     rename.press("Enter")
+    expect(phone.locator(".idea-list")).to_contain_text("Тёплый город")
+    console.locator("#stage-to-voting").click()
     expect(screen.locator(".screen-groups")).to_contain_text("Тёплый город")
-    console.locator("#suggestions").scroll_into_view_if_needed()
-    screenshot(console, "console.png")
 
 
 def test_stage_changes_change_the_participants_controls(server, contexts):

@@ -20,7 +20,11 @@
     var tabs = document.querySelectorAll("[role=tab][data-tab]");
     if (!tabs.length) return;
     var found = Array.prototype.some.call(tabs, function (tab) { return tab.dataset.tab === name; });
-    if (!found) name = tabs[0].dataset.tab;
+    if (!found) {
+      // The queue when something waits in it, else the published ideas.
+      var list = document.querySelector("[role=tablist][data-default-tab]");
+      name = list ? list.dataset.defaultTab : tabs[0].dataset.tab;
+    }
     tabs.forEach(function (tab) {
       var selected = tab.dataset.tab === name;
       tab.setAttribute("aria-selected", String(selected));
