@@ -12,6 +12,7 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 from django.http import HttpResponse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -86,6 +87,24 @@ class AddendumCreateSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=services.ADDENDUM_MAX, trim_whitespace=False)
 
 
+def table_headers() -> dict[str, str]:
+    """The spreadsheet's column names, in the active language."""
+    return {
+        "rank": str(_("Place")), "id": str(_("Idea number")), "title": str(_("Title")), "text": str(_("Idea")),
+        "sector": str(_("Author's sector")), "group": str(_("Group")), "agree": str(_("Agree")),
+        "pass": str(_("Pass")), "disagree": str(_("Disagree")), "dots": str(_("Dots")),
+        "supporters": str(_("Supporters")), "votes": str(_("Votes")), "score": str(_("Score")),
+        "consensus": str(_("Consensus")),
+    }
+
+
+def sector_display_name(sector: dict[str, str]) -> str:
+    """A sector in the active language: `label_en` for English readers when the record has one."""
+    if not (get_language() or "ru").startswith("ru") and sector.get("label_en"):
+        return sector["label_en"]
+    return sector["label"]
+
+
 def _csv(text: str, filename: str) -> HttpResponse:
     response = HttpResponse(text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -121,6 +140,15 @@ class ArchiveViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def ideas_csv(self, request: Request, pk: str | None = None) -> HttpResponse:
         archive = self.get_object()
         return _csv(exports.ideas_csv(archive), f"veche-archive-{archive.pk}-ideas.csv")
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
+    def ideas_table_csv(self, request: Request, pk: str | None = None) -> HttpResponse:
+        """The ideas for a spreadsheet: UTF-8 with BOM, `;`, headers in the request's language."""
+        archive = self.get_object()
+        document = exports.snapshot_of(archive)
+        names = {sector["code"]: sector_display_name(sector) for sector in document.get("sectors", [])}
+        text = exports.ideas_table_csv(archive, table_headers(), names)
+        return _csv(text, f"veche-archive-{archive.pk}-ideas-table.csv")
 
     @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
     def comments_csv(self, request: Request, pk: str | None = None) -> HttpResponse:

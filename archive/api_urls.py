@@ -21,6 +21,7 @@ urlpatterns = [
     path("search/", api.ArchiveSearchView.as_view(), name="archive-search"),
     path("<id:pk>/snapshot.json", _download("snapshot_json"), name="archive-snapshot-json"),
     path("<id:pk>/ideas.csv", _download("ideas_csv"), name="archive-ideas-csv"),
+    path("<id:pk>/ideas-table.csv", _download("ideas_table_csv"), name="archive-ideas-table-csv"),
     path("<id:pk>/comments.csv", _download("comments_csv"), name="archive-comments-csv"),
     path("<id:pk>/votes.csv", _download("votes_csv"), name="archive-votes-csv"),
     path("", include(router.urls)),

@@ -71,8 +71,8 @@ def spreadsheet_safe(value: Any) -> Any:
 class _SafeWriter:
     """`csv.writer` with `\n` line ends that passes every cell through `spreadsheet_safe`."""
 
-    def __init__(self, buffer: io.StringIO) -> None:
-        self._writer = csv.writer(buffer, lineterminator="\n")
+    def __init__(self, buffer: io.StringIO, **dialect: Any) -> None:
+        self._writer = csv.writer(buffer, **{"lineterminator": "\n", **dialect})
 
     def writerow(self, row: Iterable[Any]) -> None:
         self._writer.writerow([spreadsheet_safe(value) for value in row])
@@ -157,6 +157,46 @@ def ideas_csv(archive: SessionArchive) -> str:
                 tally["score"],
                 idea["consensus"] if idea["consensus"] is not None else "",
                 *by_sector,
+            ]
+        )
+    return buffer.getvalue()
+
+
+# The table for people: UTF-8 with a byte-order mark (Excel reads the file as UTF-8 only then;
+# LibreOffice takes it either way), `;` between cells and CRLF line ends (what Excel in a Russian
+# locale opens on a double click), the request's language in the headers, sector names not codes.
+SPREADSHEET_BOM = "\ufeff"
+
+
+def ideas_table_csv(archive: SessionArchive, headers: dict[str, str], sector_names: dict[str, str]) -> str:
+    """ideas.csv for a spreadsheet: the same rows, human headers (`headers` maps each column key)."""
+    document = snapshot_of(archive)
+    method = document["session"]["voting_method"]
+    counts = {"agree": ["agree", "pass", "disagree"], "dots": ["dots", "supporters"]}.get(method, ["supporters"])
+    sectors = sorted({code for idea in document["ideas"] for code in idea["by_sector"]})
+    groups = {group["id"]: group["title"] for group in document["groups"]}
+    buffer = io.StringIO()
+    buffer.write(SPREADSHEET_BOM)
+    writer = _SafeWriter(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(
+        [headers[key] for key in ("rank", "id", "title", "text", "sector", "group", *counts, "votes", "score", "consensus")]
+        + [f"{headers[kind]}: {sector_names.get(sector, sector)}" for sector in sectors for kind in ("votes", "score")]
+    )
+    for idea in document["ideas"]:
+        tally = idea["tally"]
+        writer.writerow(
+            [
+                idea["rank"],
+                idea["id"],
+                idea["title"],
+                idea["text"],
+                sector_names.get(idea["sector"] or "", idea["sector"] or ""),
+                groups.get(idea["group"], ""),
+                *[tally.get(key, 0) for key in counts],
+                tally["votes"],
+                tally["score"],
+                idea["consensus"] if idea["consensus"] is not None else "",
+                *[idea["by_sector"].get(sector, {}).get(kind, 0) for sector in sectors for kind in ("votes", "score")],
             ]
         )
     return buffer.getvalue()

@@ -7,8 +7,11 @@ the outcome from the stored snapshot itself, so the page shows exactly what was 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -42,6 +45,21 @@ def _label(choices: Any, code: str | None) -> str:
         return code or ""
 
 
+def _forum_zone(archive: Any) -> ZoneInfo:
+    """The forum's own time zone (Якутск: UTC+9), else the server's: the record stores UTC."""
+    forum = getattr(archive.session, "forum", None)
+    name = getattr(forum, "time_zone", "") or settings.TIME_ZONE
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(settings.TIME_ZONE)
+
+
+def _local(stamp: str, zone: ZoneInfo) -> datetime:
+    """An ISO instant from the record ("2032-09-08T03:09:00Z") in the forum's zone."""
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(zone)
+
+
 def archive_detail(request: HttpRequest, pk: int) -> HttpResponse:
     archive = get_object_or_404(archives_visible_to(request.user), pk=pk)
     document = json.loads(archive.snapshot)
@@ -55,6 +73,7 @@ def archive_detail(request: HttpRequest, pk: int) -> HttpResponse:
             {"label": labels.get(code, code), **block} for code, block in sorted(idea["by_sector"].items())
         ]
     by_id = {idea["id"]: idea for idea in ideas}
+    zone = _forum_zone(archive)
     context = {
         "archive": archive,
         "document": document,
@@ -69,8 +88,11 @@ def archive_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ],
         "method": document["session"]["voting_method"],
         "timeline": [
-            {"at": entry["at"], "stage": _label(Stage, entry["to"])} for entry in document["timeline"]
+            {"at": entry["at"], "local": _local(entry["at"], zone), "stage": _label(Stage, entry["to"])}
+            for entry in document["timeline"]
         ],
+        "archived_local": _local(document["archived_at"], zone),
+        "time_zone": zone.key,
         "hidden_by_reason": [
             {"reason": _label(HideReason, code), "count": count}
             for code, count in sorted(document["moderation"]["hidden_by_reason"].items())

@@ -19,14 +19,22 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from ideas import operations, selectors, tallies
 from archive.models import SessionArchive
 from archive.services import archive_add_addendum
+from ideas import operations, selectors, tallies
 from ideas.errors import DomainError, InvalidInput, NotFound, WrongStage
-from ideas.models import CaseSession, Group, GroupSuggestion, HideReason, Idea, IdeaStatus, ModerationAction, Stage
+from ideas.models import (
+    CaseSession,
+    Group,
+    GroupSuggestion,
+    HideReason,
+    Idea,
+    IdeaStatus,
+    ModerationAction,
+    Stage,
+)
 from pages import access, display, screen_state
 from pages.forms import TimerForm
-
 
 REVEAL_LABELS = [_lazy("top ideas"), _lazy("the leading idea of each sector"), _lazy("ideas supported by every sector")]
 

@@ -12,9 +12,8 @@ from typing import Any
 import segno
 from django.db.models import Count
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from ideas import selectors, tallies
 from ideas.models import (

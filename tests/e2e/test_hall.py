@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DESKTOP, PHONE, join, live_ready, login
+from tests.e2e.conftest import PHONE, join, live_ready, login
 from tests.e2e.test_accessibility import serious
 
 pytestmark = pytest.mark.e2e
