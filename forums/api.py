@@ -19,7 +19,7 @@ from backend import links
 from forums import operations, selectors
 from forums.models import EventKind, Hall, Invitation, ProgrammeEvent, Role
 from forums.session_templates import TEMPLATES
-from ideas.errors import InvalidInput
+from ideas.api.params import query_int
 from ideas.models import AgeRating, CaseSession, Forum
 from ideas.selectors import Viewer
 
@@ -130,12 +130,10 @@ class OrganisedForumViewSet(
 
 
 def _forum_param(request: Request) -> Forum | None:
-    raw = request.query_params.get("forum")
-    if raw is None:
+    forum_id = query_int(request.query_params, "forum")
+    if forum_id is None:
         return None
-    if not raw.isdigit() or len(raw) > 18:
-        raise InvalidInput("forum: give a forum id.", fields={"forum": ["Give a forum id."]})
-    return get_object_or_404(Forum, pk=int(raw))
+    return get_object_or_404(Forum, pk=forum_id)
 
 
 FORUM_PARAM = OpenApiParameter("forum", int, description="The forum's id", required=False)
