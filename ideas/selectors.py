@@ -212,19 +212,6 @@ def own_merged_ideas(session: CaseSession | int, participant: Participant) -> Qu
     ).select_related("merged_into")
 
 
-def own_merged_ideas(session: CaseSession | int, participant: Participant) -> QuerySet[Idea]:
-    """The participant's own ideas merged into a published one: the author is told where each went.
-
-    The merged text itself stays the author's (it is theirs); the target is public already.
-    """
-    return Idea.objects.filter(
-        session=session,
-        author=participant,
-        status=IdeaStatus.MERGED,
-        merged_into__status=IdeaStatus.PUBLISHED,
-    ).select_related("merged_into")
-
-
 def ideas_visible_to(session: CaseSession, viewer: Viewer) -> QuerySet[Idea]:
     """The session's ideas this viewer may read (none when the session itself is hidden)."""
     if not session_visible(session, viewer):
