@@ -102,6 +102,24 @@ def stored_per_session(env: dict[str, str], sessions: list[int]) -> dict[int, in
     return {session: int(found.get(str(session), 0)) for session in sessions}
 
 
+def database_counters() -> dict[str, int] | None:
+    """PostgreSQL's own counters for the bench database: commits and rows written."""
+    import psycopg
+
+    url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/veche_bench")
+    try:
+        with psycopg.connect(url, autocommit=True, connect_timeout=3) as connection:
+            connection.execute("SELECT pg_stat_force_next_flush()")
+            row = connection.execute(
+                "SELECT xact_commit, tup_inserted, tup_updated, tup_deleted FROM pg_stat_database"
+                " WHERE datname = current_database()"
+            ).fetchone()
+    except psycopg.Error:
+        return None
+    assert row is not None
+    return dict(zip(("commits", "rows_inserted", "rows_updated", "rows_deleted"), map(int, row), strict=True))
+
+
 class PrivateRedis:
     """A redis-server of the bench's own, so that restarting it disturbs nobody else."""
 
@@ -145,6 +163,7 @@ class PhoneClient(Client):
         self.dropped_at: float | None = None
         self.reconnects: list[float] = []  # seconds from the drop to the new snapshot
         self.connected = asyncio.Event()
+        self.bus_events = 0
 
     async def run(self, stop_event: asyncio.Event) -> None:  # type: ignore[override]
         import websockets
@@ -176,7 +195,10 @@ class PhoneClient(Client):
             self.messages += 1
             message = json.loads(raw)
             kind = message.get("type") or ""
-            self.seq = max(self.seq, int(message.get("seq", 0)))
+            seq = int(message.get("seq", 0))
+            if seq > self.seq and kind not in ("snapshot", "vote.ack", "error"):
+                self.bus_events += 1  # a message the bus carried (each published once per session)
+            self.seq = max(self.seq, seq)
             if kind == "tally":
                 self.tally_times.append(now)
                 self.record(message["tallies"], now)
@@ -267,6 +289,8 @@ async def run_forum(
     http = RestPool(per_port=64)
     # Per process, sampled: a process killed mid-run counts up to its last sample.
     cpu_before = {pid: cpu_seconds([pid]) for pid in pids}
+    database_before = database_counters() if not reference else None
+    events_before = [room[-1].bus_events for room in clients]
     cpu_last = dict(cpu_before)
 
     async def sample_cpu() -> None:
@@ -322,6 +346,7 @@ async def run_forum(
             cpu_last[pid] = cpu_seconds([pid])
     cpu = sum(cpu_last[pid] - cpu_before[pid] for pid in cpu_before)
     http.close()
+    database_after = database_counters() if not reference else None
     per_session = []
     delivered_total = 0
     for index, session in enumerate(sessions):
@@ -340,6 +365,7 @@ async def run_forum(
             "latency_ms": latency_summary(lat),
             "updates_per_second": round(delivered / window, 1),
             "longest_tally_gap_ms": round(longest_tally_gap(room, started + 0.5, last) * 1000, 1),
+            "bus_messages_per_second": round((room[-1].bus_events - events_before[index]) / window, 1),
             "shown_min": min(shown), "shown_max": max(shown),
         })
     reconnects = [r for room in clients for c in room for r in c.reconnects]
@@ -359,6 +385,10 @@ async def run_forum(
         "reconnect_ms": {"p50": round(percentile(reconnects, 0.5) * 1000, 1),
                          "p99": round(percentile(reconnects, 0.99) * 1000, 1)} if reconnects else None,
         "fault": fault_report,
+        "bus_messages_per_second": round(sum(room[-1].bus_events - events_before[i] for i, room in enumerate(clients)) / window, 1),
+        "postgres_per_second": {
+            key: round((database_after[key] - database_before[key]) / window, 1) for key in database_before
+        } if database_before and database_after else None,
         "sessions": per_session,
     }
 

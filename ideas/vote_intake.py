@@ -37,6 +37,13 @@ logger = logging.getLogger("veche.votes")
 # Bounded so one batch's transaction stays short and its locks brief.
 BATCH_MAX = 200
 VOTE_EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="veche-votes")
+# Group commit's delay (PostgreSQL's `commit_delay` idea): while votes keep coming (a batch
+# ended less than BUSY_SECONDS ago), the next batch waits GATHER_SECONDS for more. A batch
+# costs ~3 ms of CPU whatever its size plus well under 1 ms a vote, so at 200 REST votes/s
+# batches of one or two cost 3.6 ms a vote; a 10 ms wait makes them 3–4 votes. A quiet
+# session's vote (no batch in the last BUSY_SECONDS) is stored at once.
+GATHER_SECONDS = 0.01
+BUSY_SECONDS = 0.1
 
 Result = operations.VoteOutcome | DomainError | Exception
 # Called on the vote thread with a batch's raw requests of one kind; one answer per request,
@@ -100,6 +107,7 @@ class VoteIntake:
         self._worker: asyncio.Task[None] | None = None
         self.batches = 0  # for tests and benchmarks
         self.stored = 0  # items answered (for tests and benchmarks)
+        self._last_batch_ended = float("-inf")
 
     async def submit(self, change: operations.VoteChange) -> Result:
         """Apply one change with whatever else is waiting; its own answer."""
@@ -118,12 +126,16 @@ class VoteIntake:
         return await asyncio.shield(future)
 
     async def _work_forever(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             await self._wakeup.wait()
             self._wakeup.clear()
             while self._waiting:
+                if len(self._waiting) < BATCH_MAX and loop.time() - self._last_batch_ended < BUSY_SECONDS:
+                    await asyncio.sleep(GATHER_SECONDS)
                 batch, self._waiting = self._waiting[:BATCH_MAX], self._waiting[BATCH_MAX:]
                 await self._store(batch)
+                self._last_batch_ended = loop.time()
 
     async def _store(self, batch: list[tuple[Any, Preparer | None, asyncio.Future[Any]]]) -> None:
         results: list[Any]
