@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 
 from ideas import operations
-from ideas.models import CaseSession, Idea, VotingMethod
+from ideas.models import CaseSession, Idea, Stage, VotingMethod
 from ideas.tallies import session_results
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +25,15 @@ def voting_session(session: CaseSession, method: str) -> CaseSession:
     session.dots_budget = 10
     session.save()
     return session
+
+
+def screen_consensus(session: CaseSession) -> str:
+    """The big screen's "supported by every sector" list, read in its voting mode."""
+    session.stage = Stage.VOTING
+    session.save(update_fields=["stage"])
+    screen = Client().get(f"/s/{session.pk}/screen/live").content.decode()
+    assert "consensus-heading" in screen
+    return screen.split("consensus-heading")[-1]
 
 
 def sectors_voting(session: CaseSession, make_participant: Any, post_idea: Any, support: dict[str, int]) -> Idea:
@@ -50,8 +59,7 @@ def test_one_supporter_per_sector_is_not_every_sector(session, make_participant,
     results = session_results(session)
     assert set(results["turnout"]["by_sector"]) == {"business", "society"}
     assert idea.pk not in results["consensus_ideas"]
-    screen = Client().get(f"/s/{session.pk}/screen/live").content.decode()
-    assert "Тёплые остановки" not in screen.split("consensus-heading")[-1]
+    assert "Тёплые остановки" not in screen_consensus(session)
 
 
 @pytest.mark.parametrize("method", [VotingMethod.SUPPORT, VotingMethod.DOTS])
@@ -66,8 +74,7 @@ def test_a_majority_of_every_sector_is_supported_everywhere(session, make_partic
     voting_session(session, method)
     idea = sectors_voting(session, make_participant, post_idea, {"business": 4, "society": 7})
     assert idea.pk in session_results(session)["consensus_ideas"]
-    screen = Client().get(f"/s/{session.pk}/screen/live").content.decode()
-    assert "Тёплые остановки" in screen.split("consensus-heading")[-1]
+    assert "Тёплые остановки" in screen_consensus(session)
 
 
 def _agree_session(session, make_participant, post_idea, votes: dict[str, list[int]], extra: dict[str, int]) -> Idea:
