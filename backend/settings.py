@@ -278,6 +278,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Contests have their own stages and entry statuses: distinct enum names in the schema.
     "ENUM_NAME_OVERRIDES": {
+        "StageEnum": "ideas.models.Stage",  # a session's stage (contests have their own)
         "ContestStageEnum": "contests.models.ContestStage",
         "EntryStatusEnum": "contests.models.EntryStatus",
     },

@@ -110,7 +110,7 @@ def _seed_more(client: httpx.Client, server: LiveServer) -> None:
         headers=staff,
     )
     assert group.status_code == 201, group.text
-    forum = client.get("/api/v1/forums/", headers=staff).json()["results"][0]["id"]
+    forum = client.get("/api/v1/sessions/1/", headers=staff).json()["forum"]  # the Якутск forum and its sectors
     created = client.post(
         "/api/v1/sessions/",
         json={
@@ -134,8 +134,9 @@ def _seed_more(client: httpx.Client, server: LiveServer) -> None:
     joined = client.post(
         "/api/v1/join/",
         json={"code": other["join_code"], "display_name": "Архивариус", "sector": "society"},
-    ).json()
-    voter = {"Authorization": f"Bearer {joined['token']}"}
+    )
+    assert joined.status_code == 201, joined.text
+    voter = {"Authorization": f"Bearer {joined.json()['token']}"}
     posted = [
         client.post(
             f"/api/v1/sessions/{other['id']}/ideas/", json={"text": text}, headers=voter
