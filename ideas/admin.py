@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from ideas import operations
+from ideas import moderation_log, operations
 from ideas.errors import DomainError
 from ideas.models import (
     CaseSession,
@@ -178,10 +178,28 @@ class GroupAdmin(admin.ModelAdmin):
             self.delete_model(request, group)
 
 
+class ActionKindFilter(admin.SimpleListFilter):
+    """Filter the log by what was done, named in words rather than by its code."""
+
+    title = _("what was done")
+    parameter_name = "action"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        codes = ModerationAction.objects.values_list("action", flat=True).distinct().order_by("action")
+        return [(code, moderation_log.action_kind(code)) for code in codes]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(ModerationAction)
 class ModerationActionAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "session", "actor", "action", "idea", "group", "reason"]
-    list_filter = ["action"]
+    list_display = ["created_at", "session", "actor", "in_words", "idea", "group"]
+    list_filter = [ActionKindFilter]
+
+    @admin.display(description=_("what was done"))
+    def in_words(self, action: ModerationAction) -> str:
+        return moderation_log.action_text(action)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -12,17 +12,15 @@ from typing import Any
 import segno
 from django.db.models import Count
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from ideas import selectors, tallies
+from ideas import moderation_log, selectors, tallies
 from ideas.models import (
-    FLAG_LABELS,
     CaseSession,
     HideReason,
     Idea,
     IdeaStatus,
-    ModerationAction,
     Participant,
     Stage,
     Vote,
@@ -70,9 +68,9 @@ def sector_label(session: CaseSession, code: str) -> str:
     return code
 
 
-def flag_words(codes: list[str] | None) -> str:
-    """The screening flags in words ("Ссылка или ник, Мат"), never the codes."""
-    return ", ".join(str(FLAG_LABELS.get(code, code)) for code in codes or [])
+# One log line in words (the console's log and the admin share it).
+action_text = moderation_log.action_text
+flag_words = moderation_log.flag_words
 
 
 # The hide reason a flag suggests: the console pre-selects it, the moderator still confirms.
@@ -90,55 +88,6 @@ def suggested_hide_reason(codes: list[str] | None) -> str:
         if code in FLAG_REASONS:
             return str(FLAG_REASONS[code])
     return ""
-
-
-ACTION_TEXTS = {
-    "idea.approve": pgettext_lazy("log", "published idea №%(idea)s"),
-    "idea.hide": pgettext_lazy("log", "hid idea №%(idea)s"),
-    "idea.pending": pgettext_lazy("log", "sent idea №%(idea)s back to the queue"),
-    "idea.flagged": pgettext_lazy("log", "screening held idea №%(idea)s"),
-    "idea.merge": pgettext_lazy("log", "merged idea №%(idea)s into №%(into)s"),
-    "idea.unmerge": pgettext_lazy("log", "separated idea №%(idea)s again"),
-    "idea.group": pgettext_lazy("log", "moved ideas into a group"),
-    "group.create": pgettext_lazy("log", "created a group"),
-    "group.update": pgettext_lazy("log", "renamed or reordered a group"),
-    "group.delete": pgettext_lazy("log", "deleted a group"),
-    "group.merge": pgettext_lazy("log", "merged two groups"),
-    "session.stage": pgettext_lazy("log", "moved the session from “%(from)s” to “%(to)s”"),
-    "session.timer": pgettext_lazy("log", "set the timer"),
-    "session.update": pgettext_lazy("log", "changed the session's settings"),
-    "session.create": pgettext_lazy("log", "created the session"),
-}
-
-
-def _stage_name(code: Any) -> str:
-    try:
-        return str(Stage(code).label)
-    except ValueError:
-        return str(code or "")
-
-
-def action_text(action: ModerationAction) -> str:
-    """One log line in words, with the stage names: «перевёл сессию из «Идеи» в «Голосование»»."""
-    data = action.data if isinstance(action.data, dict) else {}
-    template = ACTION_TEXTS.get(action.action)
-    if template is None:
-        return action.action
-    values = {
-        "idea": action.idea_id or "",
-        "into": data.get("into", ""),
-        "from": _stage_name(data.get("from")),
-        "to": _stage_name(data.get("to")),
-    }
-    text = str(template) % values
-    if action.action == "idea.flagged" and action.reason:
-        text += " (" + flag_words([code.strip() for code in action.reason.split(",")]) + ")"
-    elif action.action == "idea.hide" and action.reason:
-        try:
-            text += ": " + str(HideReason(action.reason).label)
-        except ValueError:
-            text += ": " + action.reason
-    return text
 
 
 def results_visible_to_participants(session: CaseSession) -> bool:
