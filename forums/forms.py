@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from forums.models import EventKind, Hall, Role
 from forums.session_templates import TEMPLATES
 from ideas.models import AgeRating, CaseSession, VotingMethod
+from ideas.operations.sessions import SESSION_SETTINGS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -160,19 +161,8 @@ class SessionEditForm(forms.Form):
     is_public = forms.BooleanField(label=_("Public: the big screen and the archive are open to all"), required=False)
     show_author_names = forms.BooleanField(label=_("Show authors' names to everyone"), required=False)
 
-    FIELDS = (
-        "title",
-        "question",
-        "description",
-        "voting_method",
-        "dots_budget",
-        "dots_max_per_idea",
-        "voting_during_ideation",
-        "live_results_visible",
-        "premoderation",
-        "is_public",
-        "show_author_names",
-    )
+    # The session's own settings, less the start time (the programme sets it).
+    FIELDS = tuple(name for name in SESSION_SETTINGS if name != "starts_at")
 
 
 class InvitationForm(forms.Form):

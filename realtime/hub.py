@@ -26,12 +26,13 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections
 
+from ideas.vote_intake import per_loop  # one per-loop registry rule for the hub and the vote intake
 from realtime import daphne_socket, events, tally_reader
 from realtime.broadcast import envelope
 from realtime.bus import Bus, make_bus
@@ -560,24 +561,6 @@ class Hub:
                     await self.bus.mark_dirty(room.session_id, work.dirty)
         if work.presence is not None:
             await self.bus.publish(room.session_id, envelope("presence", [[events.ALL, {"online": work.presence}]]))
-
-
-T = TypeVar("T")
-
-
-def per_loop(registry: dict[int, T], make: Callable[[], T]) -> T:
-    """The registry's object for the running event loop, made on first use.
-
-    One per daphne process, one per test loop. Keyed by the loop's id, and checked against the
-    loop itself, because a closed loop's id may be reused by the next one.
-    """
-    loop = asyncio.get_running_loop()
-    found = registry.get(id(loop))
-    if found is None or getattr(found, "_loop", None) is not loop:
-        found = make()
-        found._loop = loop  # type: ignore[attr-defined]
-        registry[id(loop)] = found
-    return found
 
 
 _hubs: dict[int, Hub] = {}

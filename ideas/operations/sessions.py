@@ -33,6 +33,22 @@ from ideas.text import clean_text
 
 # --- sessions ----------------------------------------------------------------------
 
+# Settings a new session takes from its caller (a template, a form) or copies from another one.
+SESSION_SETTINGS = (
+    "title",
+    "question",
+    "description",
+    "voting_method",
+    "dots_budget",
+    "dots_max_per_idea",
+    "voting_during_ideation",
+    "live_results_visible",
+    "premoderation",
+    "is_public",
+    "show_author_names",
+    "starts_at",
+)
+
 
 def session_set_stage(*, session: CaseSession, actor: Any, stage: str) -> CaseSession:
     """Move the session to `stage`: forward one step, back any number, never out of archived."""
@@ -73,21 +89,7 @@ def session_set_stage(*, session: CaseSession, actor: Any, stage: str) -> CaseSe
 def session_update(*, session: CaseSession, actor: Any, **fields: Any) -> CaseSession:
     """Change a session's settings (title, question, method, flags…), never once archived."""
     _ensure_moderator(session, actor)
-    editable = {
-        "title",
-        "question",
-        "description",
-        "voting_method",
-        "dots_budget",
-        "dots_max_per_idea",
-        "voting_during_ideation",
-        "live_results_visible",
-        "premoderation",
-        "is_public",
-        "show_author_names",
-        "starts_at",
-        "forum",
-    }
+    editable = {*SESSION_SETTINGS, "forum"}
     unknown = set(fields) - editable
     if unknown:
         raise InvalidInput(
@@ -128,21 +130,6 @@ def session_set_timer(*, session: CaseSession, actor: Any, seconds: int | None) 
 
 
 
-# Settings a new session takes from its caller (a template, a form) or copies from another one.
-SESSION_SETTINGS = (
-    "title",
-    "question",
-    "description",
-    "voting_method",
-    "dots_budget",
-    "dots_max_per_idea",
-    "voting_during_ideation",
-    "live_results_visible",
-    "premoderation",
-    "is_public",
-    "show_author_names",
-    "starts_at",
-)
 JOIN_CODE_MIN = 4
 
 
