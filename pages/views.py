@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from backend import links
 from ideas import operations, selectors
 from ideas.api.throttles import WrongCodeLimiter
 from ideas.errors import DomainError
@@ -262,12 +262,6 @@ def _watchable(request: HttpRequest, session_id: int) -> CaseSession:
     return session
 
 
-def _absolute(request: HttpRequest, path: str) -> str:
-    """A link phones can open: VECHE_PUBLIC_URL when set (a projector often runs on 127.0.0.1)."""
-    public = getattr(settings, "VECHE_PUBLIC_URL", "")
-    return f"{public}{path}" if public else request.build_absolute_uri(path)
-
-
 def _archive_of(session: CaseSession) -> Any:
     from archive.models import SessionArchive
 
@@ -281,10 +275,10 @@ def screen_context(request: HttpRequest, session: CaseSession) -> dict[str, Any]
     if board["mode"] == "archived":
         archive = _archive_of(session)
         if archive is not None:
-            archive_url = _absolute(request, reverse("archive:detail", kwargs={"pk": archive.pk}))
+            archive_url = links.absolute(request, reverse("archive:detail", kwargs={"pk": archive.pk}))
             context.update({"archive": archive, "archive_url": archive_url, "archive_qr": display.qr_svg(archive_url)})
     else:
-        join_url = _absolute(request, reverse("pages:join", kwargs={"code": session.join_code}))
+        join_url = links.absolute(request, reverse("pages:join", kwargs={"code": session.join_code}))
         context.update({"join_url": join_url, "qr_svg": display.qr_svg(join_url)})
     return context
 
