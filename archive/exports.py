@@ -77,6 +77,10 @@ class _SafeWriter:
     def writerow(self, row: Iterable[Any]) -> None:
         self._writer.writerow([spreadsheet_safe(value) for value in row])
 
+    def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
 
 def _writer(buffer: io.StringIO) -> _SafeWriter:
     return _SafeWriter(buffer)
@@ -128,37 +132,48 @@ def comments_csv(archive: SessionArchive) -> str:
     return buffer.getvalue()
 
 
-def ideas_csv(archive: SessionArchive) -> str:
-    """One row per published idea, in rank order, with totals and a column pair per published sector."""
-    document = snapshot_of(archive)
+COLUMN_PAIR = ("votes", "score")  # per published sector
+
+
+def _idea_table(document: dict[str, Any], sector_name: Any = None) -> tuple[list[str], list[str], list[list[Any]]]:
+    """ideas.csv's content, shared by both files: (column keys, sectors, rows in rank order).
+
+    `sector_name` turns a sector code into what the cell shows (the code itself by default).
+    """
+    name = sector_name or (lambda code: code)
     method = document["session"]["voting_method"]
     counts = {"agree": ["agree", "pass", "disagree"], "dots": ["dots", "supporters"]}.get(method, ["supporters"])
     sectors = sorted({code for idea in document["ideas"] for code in idea["by_sector"]})
     groups = {group["id"]: group["title"] for group in document["groups"]}
-    buffer = io.StringIO()
-    writer = _writer(buffer)
-    writer.writerow(
-        ["rank", "id", "title", "text", "sector", "group", *counts, "votes", "score", "consensus",
-         *[f"{kind}_{sector}" for sector in sectors for kind in ("votes", "score")]]
-    )
+    keys = ["rank", "id", "title", "text", "sector", "group", *counts, "votes", "score", "consensus"]
+    rows = []
     for idea in document["ideas"]:
         tally = idea["tally"]
-        by_sector = [idea["by_sector"].get(sector, {}).get(kind, 0) for sector in sectors for kind in ("votes", "score")]
-        writer.writerow(
+        rows.append(
             [
                 idea["rank"],
                 idea["id"],
                 idea["title"],
                 idea["text"],
-                idea["sector"] or "",
+                name(idea["sector"]) if idea["sector"] else "",
                 groups.get(idea["group"], ""),
                 *[tally.get(key, 0) for key in counts],
                 tally["votes"],
                 tally["score"],
                 idea["consensus"] if idea["consensus"] is not None else "",
-                *by_sector,
+                *[idea["by_sector"].get(sector, {}).get(kind, 0) for sector in sectors for kind in COLUMN_PAIR],
             ]
         )
+    return keys, sectors, rows
+
+
+def ideas_csv(archive: SessionArchive) -> str:
+    """One row per published idea, in rank order, with totals and a column pair per published sector."""
+    keys, sectors, rows = _idea_table(snapshot_of(archive))
+    buffer = io.StringIO()
+    writer = _writer(buffer)
+    writer.writerow([*keys, *[f"{kind}_{sector}" for sector in sectors for kind in COLUMN_PAIR]])
+    writer.writerows(rows)
     return buffer.getvalue()
 
 
@@ -170,33 +185,13 @@ SPREADSHEET_BOM = "\ufeff"
 
 def ideas_table_csv(archive: SessionArchive, headers: dict[str, str], sector_names: dict[str, str]) -> str:
     """ideas.csv for a spreadsheet: the same rows, human headers (`headers` maps each column key)."""
-    document = snapshot_of(archive)
-    method = document["session"]["voting_method"]
-    counts = {"agree": ["agree", "pass", "disagree"], "dots": ["dots", "supporters"]}.get(method, ["supporters"])
-    sectors = sorted({code for idea in document["ideas"] for code in idea["by_sector"]})
-    groups = {group["id"]: group["title"] for group in document["groups"]}
+    keys, sectors, rows = _idea_table(snapshot_of(archive), lambda code: sector_names.get(code, code))
     buffer = io.StringIO()
     buffer.write(SPREADSHEET_BOM)
     writer = _SafeWriter(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(
-        [headers[key] for key in ("rank", "id", "title", "text", "sector", "group", *counts, "votes", "score", "consensus")]
-        + [f"{headers[kind]}: {sector_names.get(sector, sector)}" for sector in sectors for kind in ("votes", "score")]
+        [headers[key] for key in keys]
+        + [f"{headers[kind]}: {sector_names.get(sector, sector)}" for sector in sectors for kind in COLUMN_PAIR]
     )
-    for idea in document["ideas"]:
-        tally = idea["tally"]
-        writer.writerow(
-            [
-                idea["rank"],
-                idea["id"],
-                idea["title"],
-                idea["text"],
-                sector_names.get(idea["sector"] or "", idea["sector"] or ""),
-                groups.get(idea["group"], ""),
-                *[tally.get(key, 0) for key in counts],
-                tally["votes"],
-                tally["score"],
-                idea["consensus"] if idea["consensus"] is not None else "",
-                *[idea["by_sector"].get(sector, {}).get(kind, 0) for sector in sectors for kind in ("votes", "score")],
-            ]
-        )
+    writer.writerows(rows)
     return buffer.getvalue()
