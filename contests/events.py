@@ -42,6 +42,13 @@ def _on_commit(contest_id: int, kind: str, payload: dict[str, Any]) -> None:
     transaction.on_commit(lambda: _deliver(contest_id, kind, payload))
 
 
+def emit(contest_id: int, kind: str, payload: dict[str, Any]) -> None:
+    """Any contest event (`contest.<what>`) after commit: for apps built on contests (awards)."""
+    if not kind.startswith("contest."):
+        raise ValueError(f"contest event kinds start with 'contest.': {kind}")
+    _on_commit(contest_id, kind, payload)
+
+
 def contest_updated(contest_id: int) -> None:
     """Regulations, entries or open nominations changed → `contest.updated`."""
     _on_commit(contest_id, "contest.updated", {})
