@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "pages",
     "forums",
     "contests",
+    "awards",
+    "library",
 ]
 
 # Sync-only on purpose (see backend/middleware.py): one thread hop per request under ASGI.

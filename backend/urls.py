@@ -10,6 +10,8 @@ urlpatterns = [
     path("api/v1/archive/", include("archive.api_urls")),
     path("api/v1/", include("forums.api_urls")),
     path("api/v1/", include("contests.api_urls")),
+    path("api/v1/", include("awards.api_urls")),
+    path("api/v1/", include("library.api_urls")),
     path("api/v1/", include("ideas.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script from a URL: no inline script, so the strict
@@ -22,5 +24,8 @@ urlpatterns = [
     path("archive/", include("archive.urls")),
     # Accounts, invitations, organiser pages and the public forum page (forums/urls.py).
     path("", include("forums.urls")),
+    path("", include("contests.urls")),
+    path("", include("awards.urls")),
+    path("", include("library.urls")),
     path("", include("pages.urls")),
 ]
