@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from django import template
 from django.utils.formats import number_format
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import npgettext
 
 register = template.Library()
@@ -56,3 +56,13 @@ def count_noun(key: str, count: int | None, slot: str = "") -> SafeString:
 def count_noun_word(key: str, count: int | None) -> str:
     """Only the noun that goes with `count` (the number is printed elsewhere)."""
     return noun(key, int(count or 0))
+
+
+@register.filter
+def url_breaks(url: str) -> SafeString:
+    """A link for a big screen that may wrap only after a slash, never inside the join code.
+
+    `overflow-wrap: anywhere` split «/join/YAKU|TSK» across lines, so the back of the hall read
+    «YAKU». Each part is escaped, then the parts are joined by `/<wbr>` (a permitted break).
+    """
+    return mark_safe("/<wbr>".join(escape(part) for part in str(url).split("/")))  # noqa: S308 - parts escaped

@@ -155,3 +155,10 @@ def test_landing_lists_public_sessions_by_forum(session, user_client):
     html = user_client().get("/").content.decode()
     assert session.title in html and session.forum.title in html
     assert f"/s/{session.pk}/" in html and session.join_code not in html
+
+
+def test_big_screen_join_link_wraps_only_after_a_slash(session, user_client):
+    """The code stays whole on the screen: a break is allowed after each slash, never inside it."""
+    html = user_client().get(f"/s/{session.pk}/screen").content.decode()
+    assert f"join/<wbr>{session.join_code}</p>" in html
+    assert "<wbr>" not in session.join_code
