@@ -10,6 +10,10 @@
 - The two lists are merged by reciprocal rank fusion (Cormack et al., 2009):
   score = Σ 1 / (60 + rank). It needs no calibration between a ts_rank and a
   cosine, which live on unrelated scales.
+
+The channels and the fusion take the searched model as a parameter (`ArchivedIdea` by
+default): the library of practices searches its write-once `PracticeVersion` rows, which
+carry the same fields (`lemmas`, `search_vector`, `embedding`, `embedding_model`), with them.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db.models import F, Q, QuerySet, Subquery
+from django.db.models import F, Model, Q, QuerySet, Subquery
 from threadpoolctl import ThreadpoolController
 
 from archive.models import ArchivedIdea
@@ -49,7 +53,8 @@ def public_ideas() -> QuerySet[ArchivedIdea]:
     return archived_ideas_visible_to(None)
 
 
-def _lexical(query: str, scope: QuerySet[ArchivedIdea]) -> list[int]:
+def lexical_ranking(query: str, scope: QuerySet[Any], *, tie_break: str = "score") -> list[int]:
+    """Ids of `scope` matching the query's words, best first (`tie_break`: the larger wins a tie)."""
     if settings.DATABASE_IS_POSTGRES:
         from django.contrib.postgres.search import SearchQuery, SearchRank
 
@@ -62,9 +67,9 @@ def _lexical(query: str, scope: QuerySet[ArchivedIdea]) -> list[int]:
         # about equally relevant, and the meaning channel orders what matters.
         matches = scope.filter(search_vector=tsquery).values("id")[:LEXICAL_SCAN_LIMIT]
         return list(
-            ArchivedIdea.objects.filter(id__in=Subquery(matches))
+            scope.model._default_manager.filter(id__in=Subquery(matches))
             .annotate(rank=SearchRank(F("search_vector"), tsquery))
-            .order_by("-rank", "-score", "id")
+            .order_by("-rank", f"-{tie_break}", "id")
             .values_list("id", flat=True)[:CANDIDATES]
         )
     words = word_terms(query)
@@ -73,7 +78,7 @@ def _lexical(query: str, scope: QuerySet[ArchivedIdea]) -> list[int]:
     condition = Q()
     for term in {term for alternatives in words for term in alternatives}:
         condition |= Q(lemmas__contains=f" {term} ")
-    rows = list(scope.filter(condition).order_by("-id").values_list("id", "lemmas", "score")[:SQLITE_SCAN_LIMIT])
+    rows = list(scope.filter(condition).order_by("-id").values_list("id", "lemmas", tie_break)[:SQLITE_SCAN_LIMIT])
 
     def matched(lemmas: str) -> int:
         return sum(any(f" {term} " in lemmas for term in alternatives) for alternatives in words)
@@ -84,10 +89,11 @@ def _lexical(query: str, scope: QuerySet[ArchivedIdea]) -> list[int]:
 
 
 class _VectorIndex:
-    """All archived vectors of one embedding model, as one float32 matrix."""
+    """All vectors of one embedding model in one write-once table, as one float32 matrix."""
 
-    def __init__(self, model: str) -> None:
+    def __init__(self, model: str, source: type[Model] = ArchivedIdea) -> None:
         self.model = model
+        self.source = source
         self.ids = np.zeros(0, dtype=np.int64)
         self.matrix: np.ndarray | None = None
         self.last_id = 0
@@ -95,7 +101,7 @@ class _VectorIndex:
 
     def refresh(self) -> None:
         rows = list(
-            ArchivedIdea.objects.filter(embedding_model=self.model, id__gt=self.last_id, embedding__isnull=False)
+            self.source._default_manager.filter(embedding_model=self.model, id__gt=self.last_id, embedding__isnull=False)
             .order_by("id")
             .values_list("id", "embedding")
         )
@@ -133,15 +139,16 @@ def _one_blas_thread() -> Any:
     return _controller.limit(limits=1)
 
 
-_indexes: dict[str, _VectorIndex] = {}
+_indexes: dict[tuple[str, str], _VectorIndex] = {}
 _indexes_lock = threading.Lock()
 
 
-def vector_index(model: str) -> _VectorIndex:
+def vector_index(model: str, source: type[Model] = ArchivedIdea) -> _VectorIndex:
+    key = (source._meta.label, model)
     with _indexes_lock:
-        if model not in _indexes:
-            _indexes[model] = _VectorIndex(model)
-        return _indexes[model]
+        if key not in _indexes:
+            _indexes[key] = _VectorIndex(model, source)
+        return _indexes[key]
 
 
 def reset_vector_indexes() -> None:
@@ -150,8 +157,8 @@ def reset_vector_indexes() -> None:
         _indexes.clear()
 
 
-def _semantic(query: str) -> list[tuple[int, float]]:
-    """Nearest archived ideas by meaning; empty when no encoder can load (search still works by words)."""
+def semantic_ranking(query: str, source: type[Model] = ArchivedIdea, k: int = CANDIDATES * 2) -> list[tuple[int, float]]:
+    """Nearest rows by meaning; empty when no encoder can load (search still works by words)."""
     try:
         from ml.encoders import get_encoder
 
@@ -163,8 +170,20 @@ def _semantic(query: str) -> list[tuple[int, float]]:
         return []
     if not np.any(vector):
         return []
-    # Over-fetch: some neighbours may belong to archives this reader may not see.
-    return vector_index(encoder.name).nearest(vector, CANDIDATES * 2)
+    # Over-fetch (k): some neighbours may belong to archives this reader may not see.
+    return vector_index(encoder.name, source).nearest(vector, k)
+
+
+def fuse_rankings(rankings: dict[str, list[int]], limit: int) -> list[tuple[int, float, list[str]]]:
+    """Reciprocal rank fusion of named rankings: the best `limit` as (id, score, channels)."""
+    scores: dict[int, float] = {}
+    channels: dict[int, list[str]] = {}
+    for channel, ids in rankings.items():
+        for rank, pk in enumerate(ids, start=1):
+            scores[pk] = scores.get(pk, 0.0) + 1.0 / (RRF_K + rank)
+            channels.setdefault(pk, []).append(channel)
+    best = sorted(scores, key=lambda pk: (-scores[pk], pk))[: max(1, min(limit, MAX_LIMIT))]
+    return [(pk, scores[pk], channels[pk]) for pk in best]
 
 
 def archive_search(
@@ -181,21 +200,15 @@ def archive_search(
     if forum_id is not None:
         scope = scope.filter(archive__forum_id=forum_id)
     fused: dict[int, Hit] = {}
-    lexical_ids = _lexical(query, scope)
-    semantic_pairs = _semantic(query) if semantic else []
+    lexical_ids = lexical_ranking(query, scope)
+    semantic_pairs = semantic_ranking(query) if semantic else []
     if semantic_pairs:
         allowed = set(scope.filter(pk__in=[pk for pk, _ in semantic_pairs]).values_list("id", flat=True))
         semantic_pairs = [(pk, score) for pk, score in semantic_pairs if pk in allowed][:CANDIDATES]
-    scores: dict[int, float] = {}
-    channels: dict[int, list[str]] = {}
-    for channel, ids in (("words", lexical_ids), ("meaning", [pk for pk, _ in semantic_pairs])):
-        for rank, pk in enumerate(ids, start=1):
-            scores[pk] = scores.get(pk, 0.0) + 1.0 / (RRF_K + rank)
-            channels.setdefault(pk, []).append(channel)
-    best = sorted(scores, key=lambda pk: (-scores[pk], pk))[: max(1, min(limit, MAX_LIMIT))]
-    rows = ArchivedIdea.objects.select_related("archive").in_bulk(best)
-    for pk in best:
+    best = fuse_rankings({"words": lexical_ids, "meaning": [pk for pk, _ in semantic_pairs]}, limit)
+    rows = ArchivedIdea.objects.select_related("archive").in_bulk([pk for pk, _, _ in best])
+    for pk, score, channels in best:
         if pk in rows:
-            fused[pk] = Hit(idea=rows[pk], score=scores[pk], channels=channels[pk])
+            fused[pk] = Hit(idea=rows[pk], score=score, channels=channels)
     return list(fused.values())
 
