@@ -75,8 +75,8 @@ class IdConverter:
         return str(value)
 
 
-class IdField(serializers.IntegerField):
-    """An id in a JSON body: a true integer (not a boolean, not text) that can exist in a table."""
+class _IdBounds:
+    """What every id field shares: 1 … 2**63 - 1, and one message for anything else."""
 
     default_error_messages = {"invalid": gettext_lazy("Give the id as a whole number.")}
 
@@ -84,6 +84,10 @@ class IdField(serializers.IntegerField):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(**kwargs)
+
+
+class IdField(_IdBounds, serializers.IntegerField):
+    """An id in a JSON body: a true integer (not a boolean, not text) that can exist in a table."""
 
     def to_internal_value(self, data: Any) -> int:
         if isinstance(data, bool) or not isinstance(data, int):
@@ -91,15 +95,8 @@ class IdField(serializers.IntegerField):
         return int(super().to_internal_value(data))
 
 
-class QueryIdField(serializers.IntegerField):
+class QueryIdField(_IdBounds, serializers.IntegerField):
     """An id in a query string (text by nature): ASCII digits within 64 bits."""
-
-    default_error_messages = {"invalid": gettext_lazy("Give the id as a whole number.")}
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> int:
         value = parse_int(data, min_value=-MAX_ID, max_value=MAX_ID)
@@ -108,15 +105,8 @@ class QueryIdField(serializers.IntegerField):
         return int(super().to_internal_value(value))
 
 
-class IdFormField(forms.IntegerField):
+class IdFormField(_IdBounds, forms.IntegerField):
     """django-filter's form field for an id: ASCII digits, 64-bit range."""
-
-    default_error_messages = {"invalid": gettext_lazy("Give the id as a whole number.")}
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(**kwargs)
 
     def to_python(self, value: Any) -> int | None:
         if value in self.empty_values:
