@@ -1,9 +1,10 @@
 """Contest events for the live stream, delivered after the transaction commits.
 
 The same rule as `ideas.events`: operations call these inside their transaction, sinks
-receive `(contest_id, kind, payload)` only once it commits. No sink is registered yet: the
-live stream (`realtime`) does not carry contest channels so far, so these go nowhere until it
-registers one (`register_sink`).
+receive `(contest_id, kind, payload)` only once it commits. The live stream registers its
+sink (`realtime.contest_stream.contest_event`, in `realtime.apps`): it forwards every kind,
+including those other apps emit through `emit`, to the socket of the contest's audience
+session. Payloads carry ids and counts, never a score before the results.
 """
 
 from __future__ import annotations

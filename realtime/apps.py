@@ -6,8 +6,10 @@ class RealtimeConfig(AppConfig):
     verbose_name = "Live stream"
 
     def ready(self) -> None:
+        from contests import events as contest_events
         from ideas import events
-        from realtime import broadcast
+        from realtime import broadcast, contest_stream
 
         # The live stream is the sink of the domain's committed events.
         events.register_sink(broadcast.session_event)
+        contest_events.register_sink(contest_stream.contest_event)

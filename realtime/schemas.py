@@ -117,6 +117,20 @@ def _message(kind: str, fields: dict[str, Schema], optional: dict[str, Schema] |
     }
 
 
+_CONTEST_STAGE = {"enum": ["draft", "submissions", "selection", "defence", "results", "finalised"]}
+
+
+def _contest_relayed(kind: str) -> Schema:
+    """A contest event relayed as emitted (its payload is the emitter's): the contest id at least."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": kind,
+        "type": "object",
+        "properties": {"type": {"const": kind}, "seq": _COUNT, "contest": _ID},
+        "required": ["contest", "seq", "type"],
+    }
+
+
 SERVER_MESSAGES: dict[str, Schema] = {
     "snapshot": _message(
         "snapshot",
@@ -169,6 +183,29 @@ SERVER_MESSAGES: dict[str, Schema] = {
         },
     ),
     "pong": _message("pong", {}),
+    # Contests on their audience session's socket (realtime/contest_stream.py): counts, never scores.
+    "contest.updated": _message(
+        "contest.updated", {"contest": _ID, "stage": _CONTEST_STAGE, "open_votes": {"type": "array", "items": _STR}}
+    ),
+    "contest.stage": _message("contest.stage", {"contest": _ID, "from": _CONTEST_STAGE, "to": _CONTEST_STAGE}),
+    "contest.progress": _message(
+        "contest.progress",
+        {
+            "contest": _ID,
+            "progress": {
+                "type": "array",
+                "items": _object({"entry": _ID, "nomination": _STR, "scored": _COUNT, "of": _COUNT}),
+            },
+        },
+    ),
+    "contest.tally": _message(
+        "contest.tally",
+        {"contest": _ID, "nomination": _STR, "voters": _COUNT},
+        # only when the regulations show the public tallies
+        {"tallies": {"type": "object", "patternProperties": {"^[0-9]+$": _COUNT}, "additionalProperties": False}},
+    ),
+    # Emitted by the apps built on contests (awards) through contests.events.emit: open, they own it.
+    "contest.ceremony": _contest_relayed("contest.ceremony"),
 }
 
 
