@@ -82,6 +82,9 @@ class _SafeWriter:
             self.writerow(row)
 
 
+SafeWriter = _SafeWriter  # the same writer for other apps' exports (the library of practices)
+
+
 def _writer(buffer: io.StringIO) -> _SafeWriter:
     return _SafeWriter(buffer)
 

@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from library import api
+
+router = SimpleRouter(trailing_slash=True)
+router.register("library", api.PracticeViewSet, basename="library")
+
+urlpatterns = router.urls

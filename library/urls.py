@@ -1,3 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from library import views
+
+app_name = "library"
+
+urlpatterns = [
+    path("library/", views.library_list, name="list"),
+    path("library/practices.csv", views.library_csv, name="csv"),
+    path("library/practices.json", views.library_json, name="json"),
+    path("library/<int:pk>/", views.library_detail, name="detail"),
+    path("library/<int:pk>/edit/", views.library_edit, name="edit"),
+    path("library/publish/<int:entry_id>/", views.library_publish, name="publish"),
+]
