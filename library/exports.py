@@ -17,7 +17,6 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from archive.exports import SPREADSHEET_BOM, SafeWriter
 from library.models import Practice
@@ -42,7 +41,7 @@ def prize_label(prize: dict[str, Any]) -> str:
     if prize.get("kind") == "audience":
         return _("Audience award")
     place = int(prize.get("place", 0))
-    return ngettext("%(place)d place", "%(place)d place", place) % {"place": place}
+    return _("Place %(place)d") % {"place": place}
 
 
 def prizes_text(practice: Practice) -> str:

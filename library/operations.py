@@ -207,7 +207,7 @@ def practice_publish(*, entry: Entry, actor: Any, public_contacts: Any = "", not
             raise Conflict(_("This entry is already in the library."), code="already_published") from None
         version = PracticeVersion.objects.create(
             practice=practice, number=1, photos=entry_photos(entry), created_by=actor,
-            note=str(_("Published from the contest entry")), **fields, **search,
+            **fields, **search,
         )
         _fill_search_vector(version)
         practice.current_version = version
