@@ -27,6 +27,7 @@ from contests.models import (
     Settlement,
     TeamKind,
 )
+from contests.ordering import ballot_order
 from ideas.api.authentication import request_participant
 from ideas.errors import Forbidden, InvalidInput, NotFound
 from ideas.models import CaseSession, Forum
@@ -135,6 +136,33 @@ class ContestFinaliseSerializer(serializers.Serializer):
     discussed = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=10000)
 
 
+class BallotNominationSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    title = serializers.CharField()
+    title_en = serializers.CharField()
+    open = serializers.BooleanField()
+    my_vote = serializers.IntegerField(allow_null=True)
+    entries = EntrySerializer(many=True)
+
+
+class BallotSerializer(serializers.Serializer):
+    contest = serializers.IntegerField()
+    nominations = BallotNominationSerializer(many=True)
+
+
+PUBLIC_VOTE_SUMMARY = inline_serializer(
+    "ContestPublicVoteSummary",
+    {
+        "nomination": serializers.CharField(), "open": serializers.BooleanField(),
+        "votes": serializers.IntegerField(), "flagged": serializers.IntegerField(),
+        "entries": inline_serializer(
+            "ContestPublicVoteEntry",
+            {"entry": serializers.IntegerField(), "votes": serializers.IntegerField(), "flagged": serializers.IntegerField()},
+            many=True,
+        ),
+    },
+    many=True,
+)
 PROGRESS = inline_serializer(
     "ContestProgress",
     {
@@ -259,7 +287,14 @@ class ContestViewSet(viewsets.GenericViewSet):
             data = _validated(ContestEntrySubmitSerializer, request)
             entry = operations.entry_submit(contest=contest, actor=request.user, data=data)
             return Response(EntrySerializer(entry).data, status=status.HTTP_201_CREATED)
-        entries = selectors.entries_visible_to(contest, viewer).order_by("nomination", "id")
+        entries = list(selectors.entries_visible_to(contest, viewer).order_by("nomination", "id"))
+        voter = selectors.voter_of(contest, viewer)
+        if voter is not None:  # a voter sees each nomination's entries in their own order
+            order = {
+                entry_id: index
+                for index, entry_id in enumerate(ballot_order([e.pk for e in entries], contest_id=contest.pk, participant_id=voter.pk))
+            }
+            entries.sort(key=lambda entry: (entry.nomination, order[entry.pk]))
         serializer = EntryOrganiserSerializer if selectors.contacts_visible(contest, viewer) else EntrySerializer
         return Response(serializer(entries, many=True).data)
 
@@ -327,10 +362,27 @@ class ContestViewSet(viewsets.GenericViewSet):
         )
         return Response({"nomination": vote.nomination, "entry": vote.entry_id}, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ContestOpenVoteSerializer, responses=ContestSerializer)
-    @action(detail=True, methods=["post"], url_path="public-vote")
+    @extend_schema(responses={200: BallotSerializer})
+    @action(detail=True, methods=["get"])
+    def ballot(self, request: Request, pk: str) -> Response:
+        """A voter's ballot: the nominations, which are open, their vote, the entries in their own order."""
+        contest = self._contest()
+        ballot = selectors.ballot_for(contest, Viewer.of_request(request))
+        if ballot is None:
+            raise Forbidden(_("Join the contest's audience session to vote."))
+        return Response(BallotSerializer(ballot).data)
+
+    @extend_schema(methods=["get"], responses=PUBLIC_VOTE_SUMMARY)
+    @extend_schema(methods=["post"], request=ContestOpenVoteSerializer, responses=ContestSerializer)
+    @action(detail=True, methods=["get", "post"], url_path="public-vote")
     def public_vote(self, request: Request, pk: str) -> Response:
+        """GET (organisers): votes and burst-flagged votes per nomination; POST: open or close a nomination."""
         _signed_in(request)
+        if request.method == "GET":
+            contest = self._contest()
+            if not selectors.organises(contest, Viewer.of_request(request)):
+                raise Forbidden(_("Only the contest's organisers may do this."))
+            return Response(selectors.public_vote_summary(contest))
         data = _validated(ContestOpenVoteSerializer, request)
         contest = operations.public_vote_set_open(
             contest=self._contest(), actor=request.user, nomination=data["nomination"], is_open=data["open"]

@@ -293,6 +293,8 @@ class PublicVote(models.Model):
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="public_votes")
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="contest_votes")
     address_hash = models.CharField(max_length=64, blank=True)  # SHA-256 of the address, for bursts
+    # The code the voter joined with (the audience session's, as it was): a leaked code shows as a burst.
+    join_code = models.CharField(max_length=12, blank=True)
     # Part of a burst (many votes from one address or join code in a minute): kept, but marked.
     flagged = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -302,7 +304,10 @@ class PublicVote(models.Model):
             # One vote per participant per nomination, whatever races the requests run.
             models.UniqueConstraint(fields=["contest", "nomination", "participant"], name="public_vote_once"),
         ]
-        indexes = [models.Index(fields=["contest", "address_hash", "created_at"])]
+        indexes = [
+            models.Index(fields=["contest", "address_hash", "created_at"]),
+            models.Index(fields=["contest", "join_code", "created_at"], name="public_vote_join_code_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.participant_id}→{self.entry_id}"

@@ -9,11 +9,13 @@ the API maps to 4xx. Events for the live stream leave after commit (`contests.ev
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,8 +42,13 @@ from ideas.models import CaseSession, Forum, Participant
 from ideas.selectors import Viewer
 from ideas.text import clean_text
 
+logger = logging.getLogger("veche.contests")
+
 REASON_MAX = 1000
-BURST_VOTES = 20  # votes from one address within BURST_WINDOW that make a burst
+# A burst: this many public votes within BURST_WINDOW from one address, or through one join code
+# (a code that leaked out of the hall). Settings of the same names override them.
+BURST_ADDRESS_VOTES = 20
+BURST_JOIN_CODE_VOTES = 600
 BURST_WINDOW = timedelta(minutes=1)
 
 
@@ -427,32 +434,73 @@ def _address_hash(address: str) -> str:
     return hashlib.sha256(address.encode("utf-8")).hexdigest() if address else ""
 
 
+def burst_limits() -> dict[str, int]:
+    """Votes in one BURST_WINDOW from one address / one join code that make a burst."""
+    return {
+        "address_hash": int(getattr(settings, "VECHE_CONTEST_BURST_ADDRESS_VOTES", BURST_ADDRESS_VOTES)),
+        "join_code": int(getattr(settings, "VECHE_CONTEST_BURST_JOIN_CODE_VOTES", BURST_JOIN_CODE_VOTES)),
+    }
+
+
+def _bursts(vote: PublicVote) -> list[str]:
+    """The sources (address, join code) from which too many votes came in the last minute, this one included."""
+    since = vote.created_at - BURST_WINDOW
+    found = []
+    for field, limit in burst_limits().items():
+        value = getattr(vote, field)
+        if value and PublicVote.objects.filter(contest_id=vote.contest_id, created_at__gte=since, **{field: value}).count() >= limit:
+            found.append(field)
+    return found
+
+
+def _flag_burst(vote: PublicVote, sources: list[str]) -> None:
+    """Mark the earlier votes of the burst too, in a transaction of its own after the vote's.
+
+    Apart, because the vote stands whatever happens here: two concurrent bursts' updates may
+    meet in a deadlock the database breaks by failing one of them, and the next vote of the
+    burst marks what that one left.
+    """
+    since = vote.created_at - BURST_WINDOW
+    for field in sources:
+        try:
+            with transaction.atomic():
+                PublicVote.objects.filter(
+                    contest_id=vote.contest_id, created_at__gte=since, flagged=False, **{field: getattr(vote, field)}
+                ).update(flagged=True)
+        except DatabaseError:
+            logger.warning("burst flags of contest %s left to the next vote", vote.contest_id, exc_info=True)
+
+
 def public_vote_cast(*, contest: Contest, participant: Participant | None, entry: Entry, address: str = "") -> PublicVote:
-    """One vote per participant per nomination; a burst from one address is kept but flagged."""
+    """One vote per participant per nomination; a burst from one address or join code is kept but flagged.
+
+    Refusals write nothing: no participant of the audience session (403), an entry not in the
+    contest or not admitted (404), a closed nomination (409), a second vote (409, the database's
+    unique constraint decides under any race).
+    """
     if participant is None or contest.audience_session_id is None or participant.session_id != contest.audience_session_id:
         raise Forbidden(_("Join the contest's audience session to vote."))
     if entry.contest_id != contest.pk or entry.status != EntryStatus.PUBLISHED:
         raise NotFound(_("No such entry in this contest."))
-    contest = Contest.objects.get(pk=contest.pk)  # the open nominations as they are now
+    contest = Contest.objects.select_related("audience_session").get(pk=contest.pk)  # the open nominations now
     if not contest.current_stage.allows_public_vote() or entry.nomination not in contest.open_votes:
         raise WrongStage(_("The public vote in this nomination is closed."))
-    address_hash = _address_hash(address)
+    join_code = contest.audience_session.join_code if contest.audience_session else ""
     try:
         with transaction.atomic():
             vote = PublicVote.objects.create(
                 contest=contest, nomination=entry.nomination, entry=entry, participant=participant,
-                address_hash=address_hash,
+                address_hash=_address_hash(address), join_code=join_code,
             )
-            if address_hash:
-                recent = PublicVote.objects.filter(
-                    contest=contest, address_hash=address_hash, created_at__gte=timezone.now() - BURST_WINDOW
-                )
-                if recent.count() >= BURST_VOTES:
-                    recent.filter(flagged=False).update(flagged=True)
-                    vote.flagged = True
+            sources = _bursts(vote)
+            if sources:
+                vote.flagged = True
+                vote.save(update_fields=["flagged"])
             events.public_vote(contest.pk, entry.nomination)
     except IntegrityError:
         raise Conflict(_("You have already voted in this nomination."), code="already_voted") from None
+    if sources:
+        _flag_burst(vote, sources)
     return vote
 
 

@@ -33,7 +33,9 @@ from contests.models import (
     PublicVote,
     Score,
 )
+from contests.ordering import ballot_order
 from contests.scoring import EntryInput, Results, ScoreInput, compute_results
+from ideas.models import Participant
 from ideas.selectors import Viewer
 
 PUBLIC_ENTRY_STAGES = (ContestStage.SELECTION, ContestStage.DEFENCE, ContestStage.RESULTS, ContestStage.FINALISED)
@@ -185,3 +187,103 @@ def results_document(
         "discussed": discussed or [],
         "finalised_at": finalised_at,
     }
+
+
+# --- read rules the pages need (contests/views.py) ------------------------------------------------
+
+
+def recusal_counts(contest: Contest) -> dict[int, int]:
+    """Per entry: how many jurors are recused from it (declared or detected). Counts only."""
+    pairs = set(ConflictDeclaration.objects.filter(juror__contest=contest).values_list("juror_id", "entry_id"))
+    pairs |= set(JurorAssignment.objects.filter(entry__contest=contest, recused=True).values_list("juror_id", "entry_id"))
+    counts: dict[int, int] = {}
+    for _juror, entry in pairs:
+        counts[entry] = counts.get(entry, 0) + 1
+    return counts
+
+
+def flagged_vote_counts(contest: Contest) -> dict[int, int]:
+    """Per entry: public votes kept but marked as part of a burst (the organiser's eyes only)."""
+    return dict(
+        PublicVote.objects.filter(contest=contest, flagged=True)
+        .values_list("entry_id").annotate(n=Count("id")).values_list("entry_id", "n")
+    )
+
+
+def juror_sheets(juror: ContestJuror) -> list[dict[str, Any]]:
+    """A juror's own assignments: entry, recused, submitted, how many criteria scored (own sheet only)."""
+    rows = (
+        JurorAssignment.objects.filter(juror=juror)
+        .select_related("entry")
+        .annotate(scored=Count("scores"))
+        .order_by("entry__nomination", "entry_id")
+    )
+    return [
+        {"entry": row.entry, "recused": row.recused, "submitted": row.submitted_at is not None, "scored": row.scored}
+        for row in rows
+    ]
+
+
+def public_tallies_shown(contest: Contest) -> bool:
+    """The big screen shows public-vote counts only if the regulations say so."""
+    return bool(contest.regulations.get("show_public_tallies", False))
+
+
+# --- public vote ---------------------------------------------------------------------------------
+
+
+def voter_of(contest: Contest, viewer: Viewer) -> Participant | None:
+    """The participant of the contest's audience session this viewer is, or None."""
+    participant = viewer.participant
+    if participant is None or contest.audience_session_id is None or participant.session_id != contest.audience_session_id:
+        return None
+    return participant
+
+
+def ballot_for(contest: Contest, viewer: Viewer) -> dict[str, Any] | None:
+    """A voter's ballot: each nomination, whether its vote is open, their vote, and the admitted
+    entries in *their* order (`contests.ordering`). None: the viewer is not a voter of this contest."""
+    participant = voter_of(contest, viewer)
+    if participant is None:
+        return None
+    entries = {entry.pk: entry for entry in entries_visible_to(contest, viewer).filter(status=EntryStatus.PUBLISHED)}
+    mine = dict(PublicVote.objects.filter(contest=contest, participant=participant).values_list("nomination", "entry_id"))
+    nominations = []
+    for nomination in contest.regulations.get("nominations", []):
+        code = nomination["code"]
+        ids = [pk for pk, entry in entries.items() if entry.nomination == code]
+        nominations.append(
+            {
+                "code": code, "title": nomination["title"], "title_en": nomination.get("title_en", ""),
+                "open": contest.current_stage.allows_public_vote() and code in contest.open_votes,
+                "my_vote": mine.get(code),
+                "entries": [entries[pk] for pk in ballot_order(ids, contest_id=contest.pk, participant_id=participant.pk)],
+            }
+        )
+    return {"contest": contest.pk, "nominations": nominations}
+
+
+def public_vote_summary(contest: Contest) -> list[dict[str, Any]]:
+    """For the organisers: per nomination, whether open, the votes and how many a burst flagged, per entry too."""
+    rows = (
+        PublicVote.objects.filter(contest=contest)
+        .values("nomination", "entry_id")
+        .annotate(votes=Count("id"), flagged=Count("id", filter=Q(flagged=True)))
+        .order_by("nomination", "entry_id")
+    )
+    by_nomination: dict[str, list[dict[str, int]]] = {}
+    for row in rows:
+        by_nomination.setdefault(row["nomination"], []).append(
+            {"entry": row["entry_id"], "votes": row["votes"], "flagged": row["flagged"]}
+        )
+    summary = []
+    for code in contest.nomination_codes():
+        entries = by_nomination.get(code, [])
+        summary.append(
+            {
+                "nomination": code, "open": code in contest.open_votes,
+                "votes": sum(item["votes"] for item in entries), "flagged": sum(item["flagged"] for item in entries),
+                "entries": entries,
+            }
+        )
+    return summary

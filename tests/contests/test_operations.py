@@ -153,7 +153,7 @@ def test_a_burst_from_one_address_is_kept_but_flagged(world: World) -> None:
     to_selection(world)
     operations.contest_set_stage(contest=world.contest, actor=world.organiser, stage="defence")
     operations.public_vote_set_open(contest=world.contest, actor=world.organiser, nomination="tos", is_open=True)
-    for n in range(operations.BURST_VOTES):
+    for n in range(operations.BURST_ADDRESS_VOTES):
         operations.public_vote_cast(
             contest=world.contest, participant=join(world.session, f"v{n}").participant, entry=world.entries[0],
             address="10.0.0.1",
@@ -162,8 +162,8 @@ def test_a_burst_from_one_address_is_kept_but_flagged(world: World) -> None:
         contest=world.contest, participant=join(world.session, "other").participant, entry=world.entries[0],
         address="10.0.0.2",
     )
-    assert PublicVote.objects.count() == operations.BURST_VOTES + 1
-    assert PublicVote.objects.filter(flagged=True).count() == operations.BURST_VOTES
+    assert PublicVote.objects.count() == operations.BURST_ADDRESS_VOTES + 1
+    assert PublicVote.objects.filter(flagged=True).count() == operations.BURST_ADDRESS_VOTES
 
 
 def score_everything(world: World, values: dict[int, int] | None = None) -> None:
