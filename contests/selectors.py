@@ -81,14 +81,17 @@ def contests_visible_to(viewer: Viewer) -> QuerySet[Contest]:
 
 
 def entries_visible_to(contest: Contest, viewer: Viewer) -> QuerySet[Entry]:
+    """Organisers: all; a juror: the assigned ones; the public: admitted ones once public;
+    and a team always sees the entries it submitted (to add photos while submissions are open)."""
     if organises(contest, viewer):
         return contest.entries.all()
+    own = Q(submitted_by=viewer.user) if viewer.is_signed_in else Q(pk__in=[])
     juror = juror_of(contest, viewer)
     if juror is not None:
-        return contest.entries.filter(assignments__juror=juror).distinct()
+        return contest.entries.filter(Q(assignments__juror=juror) | own).distinct()
     if contest_public(contest) and contest.stage in PUBLIC_ENTRY_STAGES:
-        return contest.entries.filter(status=EntryStatus.PUBLISHED)
-    return contest.entries.none()
+        return contest.entries.filter(Q(status=EntryStatus.PUBLISHED) | own)
+    return contest.entries.filter(own)
 
 
 def contacts_visible(contest: Contest, viewer: Viewer) -> bool:
@@ -246,7 +249,7 @@ def ballot_for(contest: Contest, viewer: Viewer) -> dict[str, Any] | None:
     participant = voter_of(contest, viewer)
     if participant is None:
         return None
-    entries = {entry.pk: entry for entry in entries_visible_to(contest, viewer).filter(status=EntryStatus.PUBLISHED)}
+    entries = {entry.pk: entry for entry in entries_visible_to(contest, viewer).filter(status=EntryStatus.PUBLISHED).prefetch_related("photos")}
     mine = dict(PublicVote.objects.filter(contest=contest, participant=participant).values_list("nomination", "entry_id"))
     nominations = []
     for nomination in contest.regulations.get("nominations", []):
