@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -14,6 +15,7 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotAuthenticated
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -22,12 +24,14 @@ from contests.models import (
     Contest,
     ContestStage,
     Entry,
+    EntryPhoto,
     EntryStatus,
     RegulationsVersion,
     Settlement,
     TeamKind,
 )
 from contests.ordering import ballot_order
+from contests.photos import UPLOAD_MAX_BYTES, too_large
 from ideas.api.authentication import request_participant
 from ideas.errors import Forbidden, InvalidInput, NotFound
 from ideas.models import CaseSession, Forum
@@ -65,12 +69,25 @@ class ContestCreateSerializer(serializers.Serializer):
     audience_session = serializers.IntegerField(min_value=1, required=False, allow_null=True)
 
 
+class EntryPhotoSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = EntryPhoto
+        fields = ["id", "position", "width", "height", "size", "url"]
+
+    def get_url(self, photo: EntryPhoto) -> str:
+        return photo_url(photo)
+
+
 class EntrySerializer(serializers.ModelSerializer):
+    photos = EntryPhotoSerializer(many=True, read_only=True)
+
     class Meta:
         model = Entry
         fields = [
             "id", "nomination", "title", "team_kind", "settlement", "organisation", "territory",
-            "problem", "actions", "resources", "results", "status", "created_at",
+            "problem", "actions", "resources", "results", "status", "created_at", "photos",
         ]
 
 
@@ -91,6 +108,14 @@ class ContestEntrySubmitSerializer(serializers.Serializer):
     resources = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     results = serializers.CharField(max_length=5000)
     contacts = serializers.CharField(max_length=500)
+
+
+class ContestPhotoUploadSerializer(serializers.Serializer):
+    photo = serializers.FileField(help_text="A JPEG, PNG, WebP or GIF image of at most 8 MB; stored re-encoded, without EXIF.")
+
+
+def photo_url(photo: EntryPhoto) -> str:
+    return f"/api/v1/contests/{photo.entry.contest_id}/entries/{photo.entry_id}/photos/{photo.pk}/"
 
 
 class ContestRegulationsUpdateSerializer(serializers.Serializer):
@@ -172,6 +197,7 @@ PROGRESS = inline_serializer(
     many=True,
 )
 ANY = OpenApiTypes.OBJECT
+MULTIPART_OVERHEAD = 64 * 1024  # boundaries and headers around the photo in a multipart body
 
 
 def _validated(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
@@ -287,7 +313,7 @@ class ContestViewSet(viewsets.GenericViewSet):
             data = _validated(ContestEntrySubmitSerializer, request)
             entry = operations.entry_submit(contest=contest, actor=request.user, data=data)
             return Response(EntrySerializer(entry).data, status=status.HTTP_201_CREATED)
-        entries = list(selectors.entries_visible_to(contest, viewer).order_by("nomination", "id"))
+        entries = list(selectors.entries_visible_to(contest, viewer).order_by("nomination", "id").prefetch_related("photos"))
         voter = selectors.voter_of(contest, viewer)
         if voter is not None:  # a voter sees each nomination's entries in their own order
             order = {
@@ -297,6 +323,57 @@ class ContestViewSet(viewsets.GenericViewSet):
             entries.sort(key=lambda entry: (entry.nomination, order[entry.pk]))
         serializer = EntryOrganiserSerializer if selectors.contacts_visible(contest, viewer) else EntrySerializer
         return Response(serializer(entries, many=True).data)
+
+    @extend_schema(
+        request={"multipart/form-data": ContestPhotoUploadSerializer},
+        responses={201: EntryPhotoSerializer},
+    )
+    @action(
+        detail=True, methods=["post"], url_path=r"entries/(?P<entry_id>[0-9]{1,18})/photos",
+        parser_classes=[MultiPartParser],
+    )
+    def photos(self, request: Request, pk: str, entry_id: str) -> Response:
+        """Add a photo to an entry (multipart, field `photo`): at most 5, 8 MB each, re-encoded, EXIF removed."""
+        _signed_in(request)
+        contest = self._contest()
+        entry = self._entry(contest, entry_id)
+        declared = request.META.get("CONTENT_LENGTH") or "0"
+        if declared.isdigit() and int(declared) > UPLOAD_MAX_BYTES + MULTIPART_OVERHEAD:
+            raise too_large()  # refused before the body is read
+        upload = request.FILES.get("photo")
+        if upload is None:
+            message = _("Attach the photo as the form field “photo”.")
+            raise InvalidInput(message, fields={"photo": [message]})
+        if upload.size is not None and upload.size > UPLOAD_MAX_BYTES:
+            raise too_large()
+        photo = operations.entry_photo_add(entry=entry, actor=request.user, data=upload.read(UPLOAD_MAX_BYTES + 1))
+        return Response(EntryPhotoSerializer(photo).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["get"], responses={(200, "image/jpeg"): OpenApiTypes.BINARY})
+    @extend_schema(methods=["delete"], responses={204: None})
+    @action(
+        detail=True, methods=["get", "delete"],
+        url_path=r"entries/(?P<entry_id>[0-9]{1,18})/photos/(?P<photo_id>[0-9]{1,18})",
+    )
+    def photo(self, request: Request, pk: str, entry_id: str, photo_id: str) -> HttpResponse:
+        """One photo of an entry, as stored (JPEG); DELETE removes it (the team while submitting, organisers)."""
+        contest = self._contest()
+        entry = self._entry(contest, entry_id)
+        photo = EntryPhoto.objects.select_related("entry").filter(entry=entry, pk=int(photo_id)).first()
+        if photo is None:
+            raise NotFound(_("No such photo."))
+        if request.method == "DELETE":
+            _signed_in(request)
+            operations.entry_photo_remove(photo=photo, actor=request.user)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        try:
+            handle = photo.image.open("rb")
+        except FileNotFoundError:
+            raise NotFound(_("No such photo.")) from None
+        response = FileResponse(handle, content_type="image/jpeg")
+        response["Cache-Control"] = "private, max-age=3600"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
     @extend_schema(request=ContestScreenSerializer, responses=EntryOrganiserSerializer)
     @action(detail=True, methods=["post"], url_path=r"entries/(?P<entry_id>[0-9]{1,18})/screen")

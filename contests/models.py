@@ -12,11 +12,14 @@ are, and a forum's hall can vote on ideas and on contest entries with one join.
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from contests.photos import PHOTOS_MAX
 from contests.scoring import SCORE_MAX, SCORE_MIN
 from ideas.models import CaseSession, Forum, Participant
 
@@ -200,6 +203,37 @@ class Entry(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+def entry_photo_path(photo: EntryPhoto, filename: str) -> str:
+    """Where a photo's file lives under MEDIA_ROOT: a random name, never the uploader's."""
+    return f"contests/{photo.entry.contest_id}/entries/{photo.entry_id}/{uuid.uuid4().hex}.jpg"
+
+
+class EntryPhoto(models.Model):
+    """One of an entry's photos (at most PHOTOS_MAX): re-encoded JPEG, no EXIF (contests.photos)."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="photos")
+    # 0 … PHOTOS_MAX-1, unique per entry: the database itself refuses a sixth photo.
+    position = models.PositiveSmallIntegerField()
+    image = models.FileField(upload_to=entry_photo_path, max_length=200)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size = models.PositiveIntegerField()  # bytes of the stored JPEG
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["entry", "position"]
+        verbose_name = _("entry photo")
+        verbose_name_plural = _("entry photos")
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "position"], name="entry_photo_position_once"),
+            models.CheckConstraint(condition=Q(position__lt=PHOTOS_MAX), name="entry_photo_at_most_five"),
+        ]
+
+    def __str__(self) -> str:
+        return f"photo {self.position + 1} of entry {self.entry_id}"
 
 
 class ConflictSource(models.TextChoices):

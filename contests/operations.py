@@ -15,11 +15,12 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contests import events, regulations, selectors
+from contests import events, photos, regulations, selectors
 from contests.models import (
     ENTRY_TEXT_MAX,
     ConflictDeclaration,
@@ -29,6 +30,7 @@ from contests.models import (
     ContestJuror,
     ContestStage,
     Entry,
+    EntryPhoto,
     EntryStatus,
     JurorAssignment,
     PublicVote,
@@ -346,6 +348,64 @@ def entry_screen(*, entry: Entry, actor: Any, status: Any, note: Any = "") -> En
         entry.save(update_fields=["status", "screening_note"])
         events.contest_updated(contest.pk)
     return entry
+
+
+def _ensure_photo_editor(contest: Contest, entry: Entry, actor: Any) -> None:
+    """The organisers until the results are frozen; the team that submitted while submissions are open."""
+    if selectors.organises(contest, Viewer(actor)):
+        _ensure_not_finalised(contest)
+        return
+    if not getattr(actor, "is_authenticated", False) or entry.submitted_by_id != actor.pk:
+        raise Forbidden(_("Only the entry's team and the contest's organisers may change its photos."))
+    if not contest.current_stage.allows_submission():
+        raise WrongStage(_("Photos are added while submissions are open."))
+
+
+def entry_photo_add(*, entry: Entry, actor: Any, data: bytes) -> EntryPhoto:
+    """A photo for an entry: decoded, re-encoded without EXIF; at most five. Refused: nothing stored.
+
+    The image is checked and re-encoded before any lock is taken; the file is written inside the
+    transaction and removed again if the row is not (a race for the last place, a lost database).
+    """
+    reencoded = photos.reencode(data)
+    written: list[tuple[Any, str]] = []
+    try:
+        with transaction.atomic():
+            contest = _locked(entry.contest_id)
+            entry = Entry.objects.select_for_update().get(pk=entry.pk)
+            _ensure_photo_editor(contest, entry, actor)
+            taken = set(EntryPhoto.objects.filter(entry=entry).values_list("position", flat=True))
+            free = [position for position in range(photos.PHOTOS_MAX) if position not in taken]
+            if not free:
+                raise Conflict(
+                    _("An entry has at most %(count)d photos: remove one first.") % {"count": photos.PHOTOS_MAX},
+                    code="too_many_photos",
+                )
+            photo = EntryPhoto(
+                entry=entry, position=free[0], width=reencoded.width, height=reencoded.height,
+                size=len(reencoded.data), sha256=reencoded.sha256,
+            )
+            photo.image.save("photo.jpg", ContentFile(reencoded.data), save=False)
+            written.append((photo.image.storage, photo.image.name))
+            photo.save()
+            events.contest_updated(contest.pk)
+    except BaseException:
+        for storage, name in written:  # the row was not written: neither is the file
+            storage.delete(name)
+        raise
+    return photo
+
+
+def entry_photo_remove(*, photo: EntryPhoto, actor: Any) -> None:
+    with transaction.atomic():
+        contest = _locked(photo.entry.contest_id)
+        entry = Entry.objects.select_for_update().get(pk=photo.entry_id)
+        _ensure_photo_editor(contest, entry, actor)
+        name = photo.image.name
+        storage = photo.image.storage
+        EntryPhoto.objects.filter(pk=photo.pk).delete()
+        transaction.on_commit(lambda: storage.delete(name))  # the file goes once the row is gone for good
+        events.contest_updated(contest.pk)
 
 
 # --- scores --------------------------------------------------------------------------------------
