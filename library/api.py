@@ -48,7 +48,8 @@ class PrizeSerializer(serializers.Serializer):
 class PhotoSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     url = serializers.CharField()
-    alt = serializers.CharField(allow_blank=True)
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
 
 
 class PracticeSerializer(serializers.Serializer):

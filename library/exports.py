@@ -63,7 +63,9 @@ def practice_document(practice: Practice, *, base_url: str = "") -> dict[str, An
         "resources": version.resources,
         "results": version.results,
         "contacts": version.contacts,
-        "photos": version.photos,
+        "photos": [
+            {**photo, "url": f"{base_url}/library/{practice.pk}/photos/{photo['id']}.jpg"} for photo in version.photos
+        ],
         "nomination": practice.nomination,
         "nomination_title": nomination_label(practice),
         "year": practice.year,

@@ -94,7 +94,7 @@ class PracticeVersion(models.Model):
     results = models.TextField(_("results"), max_length=ENTRY_TEXT_MAX)
     # The contacts the team chose to show (the entry's own contacts stay with the organisers).
     contacts = models.CharField(_("public contacts"), max_length=500, blank=True)
-    # The entry's photos at this version: [{"id": …, "url": …, "alt": …}].
+    # The entry's photos at this version, served by the library itself: [{"id", "width", "height"}].
     photos = models.JSONField(_("photos"), default=list, blank=True)
     note = models.CharField(_("what changed"), max_length=500, blank=True)
     created_by = models.ForeignKey(

@@ -109,17 +109,14 @@ def _fill_search_vector(version: PracticeVersion) -> None:
 
 
 def entry_photos(entry: Entry) -> list[dict[str, Any]]:
-    """The entry's photos as the card references them (none until the contests app stores photos)."""
-    manager = getattr(entry, "photos", None)
-    if manager is None or not hasattr(manager, "all"):
+    """The entry's photos as the card references them: the library serves them itself (`library_photo`)."""
+    manager = getattr(entry, "photos", None)  # contests.EntryPhoto (re-encoded JPEG, no EXIF)
+    if manager is None or not hasattr(manager, "order_by"):
         return []
-    photos = []
-    for photo in manager.all():
-        image = getattr(photo, "image", None)
-        url = getattr(photo, "url", "") or (getattr(image, "url", "") if image else "")
-        if url:
-            photos.append({"id": photo.pk, "url": str(url), "alt": str(getattr(photo, "caption", "") or "")})
-    return photos
+    return [
+        {"id": photo.pk, "width": photo.width, "height": photo.height}
+        for photo in manager.order_by("position")
+    ]
 
 
 def prizes_of(entry: Entry) -> list[dict[str, Any]]:

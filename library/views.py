@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -75,6 +75,24 @@ def library_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_edit": operations.may_edit(practice, request.user),
     }
     return render(request, "library/detail.html", context)
+
+
+def library_photo(request: HttpRequest, pk: int, photo_id: int) -> HttpResponse:
+    """A photo of a public card: served under the library's read rule, whatever the contest's."""
+    practice = _public_or_404(pk)
+    version = practice.current_version
+    if version is None or photo_id not in {photo.get("id") for photo in version.photos}:
+        raise Http404(_("No such photo."))
+    photo = practice.entry.photos.filter(pk=photo_id).first()
+    if photo is None or not photo.image:
+        raise Http404(_("No such photo."))
+    try:
+        handle = photo.image.open("rb")
+    except OSError:
+        raise Http404(_("No such photo.")) from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 def _download(text: str, content_type: str, filename: str) -> HttpResponse:
