@@ -188,6 +188,24 @@ PUBLIC_VOTE_SUMMARY = inline_serializer(
     },
     many=True,
 )
+_DUPLICATE_ENTRY = inline_serializer(
+    "ContestDuplicateEntry",
+    {
+        "id": serializers.IntegerField(), "title": serializers.CharField(), "nomination": serializers.CharField(),
+        "organisation": serializers.CharField(), "status": serializers.CharField(),
+    },
+)
+DUPLICATES = inline_serializer(
+    "ContestDuplicates",
+    {
+        "threshold": serializers.FloatField(),
+        "pairs": inline_serializer(
+            "ContestDuplicatePair",
+            {"first": _DUPLICATE_ENTRY, "second": _DUPLICATE_ENTRY, "similarity": serializers.FloatField()},
+            many=True,
+        ),
+    },
+)
 PROGRESS = inline_serializer(
     "ContestProgress",
     {
@@ -465,6 +483,16 @@ class ContestViewSet(viewsets.GenericViewSet):
             contest=self._contest(), actor=request.user, nomination=data["nomination"], is_open=data["open"]
         )
         return Response(ContestSerializer(contest).data)
+
+    @extend_schema(responses=DUPLICATES)
+    @action(detail=True, methods=["get"])
+    def duplicates(self, request: Request, pk: str) -> Response:
+        """Organisers: pairs of entries that are possibly the same practice (the ideas' embeddings)."""
+        _signed_in(request)
+        contest = self._contest()
+        if not selectors.organises(contest, Viewer.of_request(request)):
+            raise Forbidden(_("Only the contest's organisers may do this."))
+        return Response(selectors.duplicates_report(contest))
 
     @extend_schema(responses=ANY)
     @action(detail=True, methods=["get"])

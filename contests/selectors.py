@@ -290,3 +290,23 @@ def public_vote_summary(contest: Contest) -> list[dict[str, Any]]:
             }
         )
     return summary
+
+
+# --- possible duplicates (organisers only) -------------------------------------------------------
+
+
+def duplicates_report(contest: Contest) -> dict[str, Any]:
+    """Pairs of entries the ideas' encoder finds near-identical, for the organisers to screen."""
+    from contests.duplicates import possible_duplicates
+
+    pairs, threshold = possible_duplicates(contest)
+    entries = {
+        row["id"]: row for row in contest.entries.values("id", "title", "nomination", "organisation", "status")
+    }
+    return {
+        "threshold": threshold,
+        "pairs": [
+            {"first": entries[pair.first], "second": entries[pair.second], "similarity": pair.similarity}
+            for pair in pairs
+        ],
+    }
