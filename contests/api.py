@@ -206,6 +206,26 @@ DUPLICATES = inline_serializer(
         ),
     },
 )
+JURORS = inline_serializer(
+    "ContestJurors",
+    {
+        "jurors": inline_serializer(
+            "ContestJurorRow",
+            {
+                "id": serializers.IntegerField(), "pseudonym": serializers.CharField(), "user": serializers.IntegerField(),
+                "username": serializers.CharField(), "name": serializers.CharField(allow_blank=True),
+                "organisation": serializers.CharField(allow_blank=True), "territory": serializers.CharField(allow_blank=True),
+                "from_forum": serializers.BooleanField(),
+            },
+            many=True,
+        ),
+        "available": inline_serializer(
+            "ContestAvailableJuror",
+            {"user": serializers.IntegerField(), "username": serializers.CharField(), "name": serializers.CharField(allow_blank=True)},
+            many=True,
+        ),
+    },
+)
 PROGRESS = inline_serializer(
     "ContestProgress",
     {
@@ -300,10 +320,17 @@ class ContestViewSet(viewsets.GenericViewSet):
         contest = operations.contest_set_stage(contest=self._contest(), actor=request.user, stage=data["stage"])
         return Response(ContestSerializer(contest).data)
 
-    @extend_schema(request=ContestJurorSerializer, responses={201: ANY})
-    @action(detail=True, methods=["post"])
+    @extend_schema(methods=["get"], responses=JURORS)
+    @extend_schema(methods=["post"], request=ContestJurorSerializer, responses={201: ANY})
+    @action(detail=True, methods=["get", "post"])
     def jurors(self, request: Request, pk: str) -> Response:
+        """Organisers: GET the jury and the forum's invited jurors available to it; POST adds a juror."""
         _signed_in(request)
+        if request.method == "GET":
+            contest = self._contest()
+            if not selectors.organises(contest, Viewer.of_request(request)):
+                raise Forbidden(_("Only the contest's organisers may do this."))
+            return Response(selectors.jurors_overview(contest))
         data = _validated(ContestJurorSerializer, request)
         user = get_user_model().objects.filter(pk=data["user"], is_active=True).first()
         if user is None:

@@ -130,6 +130,10 @@ class ContestJuror(models.Model):
     # Where the juror works and lives: a conflict with an entry of the same is detected automatically.
     organisation = models.CharField(_("organisation"), max_length=200, blank=True)
     territory = models.CharField(_("territory"), max_length=200, blank=True)
+    # The forum's juror this one was chosen from (invited by link to the forum: forums.Juror), if any.
+    forum_juror = models.ForeignKey(
+        "forums.Juror", on_delete=models.SET_NULL, null=True, blank=True, related_name="contest_jurors"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -39,6 +39,7 @@ from contests.models import (
     ScoreChange,
 )
 from contests.scoring import SCORE_MAX, SCORE_MIN
+from forums.models import Juror as ForumJuror
 from ideas.errors import Conflict, Forbidden, InvalidInput, NotFound, WrongStage
 from ideas.models import CaseSession, Forum, Participant
 from ideas.selectors import Viewer
@@ -167,7 +168,8 @@ def juror_add(*, contest: Contest, actor: Any, user: Any, organisation: Any = ""
             raise Conflict(_("This person is already a juror of the contest."))
         number = ContestJuror.objects.filter(contest=contest).count() + 1
         juror = ContestJuror.objects.create(
-            contest=contest, user=user, pseudonym=f"J{number}", organisation=organisation, territory=territory
+            contest=contest, user=user, pseudonym=f"J{number}", organisation=organisation, territory=territory,
+            forum_juror=ForumJuror.objects.filter(forum_id=contest.forum_id, user=user).first(),
         )
         _detect_conflicts(contest, jurors=[juror])
     return juror
@@ -603,10 +605,37 @@ def contest_finalise(*, contest: Contest, actor: Any, discussed: Any = ()) -> Co
 
 
 def archive_verify(archive: ContestArchive) -> list[str]:
-    """What does not match in a frozen contest: the hash of the snapshot (empty: all is well)."""
-    from archive.services import sha256_text
+    """What does not match in a frozen contest (empty: all is well): the snapshot's SHA-256, its
+    canonical form, and that it is the record of this contest."""
+    import json
 
+    from archive.services import canonical_json, sha256_text
+
+    where = f"contest archive {archive.pk} (contest {archive.contest_id})"
     problems = []
-    if sha256_text(archive.snapshot) != archive.sha256:
-        problems.append(f"contest {archive.contest_id}: snapshot does not match its SHA-256")
+    actual = sha256_text(archive.snapshot)
+    if actual != archive.sha256:
+        problems.append(f"{where}: snapshot does not match its SHA-256 (stored {archive.sha256}, computed {actual})")
+    try:
+        document = json.loads(archive.snapshot)
+        if not isinstance(document, dict):
+            raise TypeError("not an object")
+        if document.get("format") != "veche.contest/1" or document["contest"]["id"] != archive.contest_id:
+            problems.append(f"{where}: the snapshot is not this contest's record")
+        if canonical_json(document) != archive.snapshot:
+            problems.append(f"{where}: snapshot not in canonical form")
+    except (ValueError, KeyError, TypeError) as error:
+        problems.append(f"{where}: not a readable veche.contest/1 record: {error!r}")
     return problems
+
+
+def archives_verify(contest_ids: list[int] | None = None) -> tuple[int, list[str]]:
+    """Every contest archive (or those of these contests): how many were checked, and what did not match."""
+    archives = ContestArchive.objects.order_by("pk")
+    if contest_ids:
+        archives = archives.filter(contest_id__in=contest_ids)
+    checked, problems = 0, []
+    for archive in archives.iterator(chunk_size=50):
+        checked += 1
+        problems.extend(archive_verify(archive))
+    return checked, problems

@@ -310,3 +310,27 @@ def duplicates_report(contest: Contest) -> dict[str, Any]:
             for pair in pairs
         ],
     }
+
+
+# --- jurors (organisers only) --------------------------------------------------------------------
+
+
+def jurors_overview(contest: Contest) -> dict[str, Any]:
+    """The contest's jurors, and the forum's jurors (invited to the forum by link) not yet on this jury."""
+    from forums.models import Juror as ForumJuror
+
+    jurors = [
+        {
+            "id": juror.pk, "pseudonym": juror.pseudonym, "user": juror.user_id, "username": juror.user.get_username(),
+            "name": juror.user.get_full_name(), "organisation": juror.organisation, "territory": juror.territory,
+            "from_forum": juror.forum_juror_id is not None,
+        }
+        for juror in ContestJuror.objects.filter(contest=contest).select_related("user").order_by("id")
+    ]
+    taken = {row["user"] for row in jurors}
+    available = [
+        {"user": row.user_id, "username": row.user.get_username(), "name": row.user.get_full_name()}
+        for row in ForumJuror.objects.filter(forum_id=contest.forum_id, user__is_active=True).select_related("user").order_by("id")
+        if row.user_id not in taken
+    ]
+    return {"jurors": jurors, "available": available}
