@@ -20,7 +20,10 @@ Shape (every key required unless marked optional):
       "tie_breaks": ["criterion:impact", "public_votes"],
       "min_jurors": 3,
       "disagreement_threshold": 3 (optional),
-      "show_public_tallies": false (optional)
+      "show_public_tallies": false (optional),
+      "stages": [{"stage": "defence", "title": "Очная защита", "title_en": "…",
+                  "when": "16 мая, 10:00–13:00", "description": "…"}] (optional: the
+                 calendar the public reads; `stage` is one of the contest's stages, in order)
     }
 """
 
@@ -56,8 +59,11 @@ KEYS = {
     "min_jurors",
     "disagreement_threshold",
     "show_public_tallies",
+    "stages",
 }
-REQUIRED = KEYS - {"disagreement_threshold", "show_public_tallies"}
+REQUIRED = KEYS - {"disagreement_threshold", "show_public_tallies", "stages"}
+STAGE_CODES = ("submissions", "selection", "defence", "results")  # contests.models.ContestStage, published ones
+DESCRIPTION_MAX = 2000
 
 
 def _bad(message: str) -> InvalidInput:
@@ -195,7 +201,7 @@ def validate(document: Any) -> dict[str, Any]:
     show = document.get("show_public_tallies", False)
     if not isinstance(show, bool):
         raise _bad(_("“show_public_tallies” is true or false."))
-    return {
+    normalised = {
         "nominations": nominations,
         "eligibility": {"team_kinds": list(eligibility["team_kinds"]), "settlements": list(eligibility["settlements"])},
         "criteria": criteria,
@@ -208,6 +214,37 @@ def validate(document: Any) -> dict[str, Any]:
         ),
         "show_public_tallies": show,
     }
+    if "stages" in document:
+        normalised["stages"] = _stages(document["stages"])
+    return normalised
+
+
+def _stages(value: Any) -> list[dict[str, str]]:
+    """The published calendar: the contest's stages in their order, each with a title, when, and what happens."""
+    wrong = _("Stages: a list of {stage, title, title_en, when, description}, each stage once and in order (%(stages)s).") % {
+        "stages": ", ".join(STAGE_CODES)
+    }
+    if not isinstance(value, list) or not 1 <= len(value) <= len(STAGE_CODES):
+        raise _bad(wrong)
+    stages = []
+    for item in value:
+        if not isinstance(item, dict) or item.get("stage") not in STAGE_CODES or not set(item) <= {
+            "stage", "title", "title_en", "when", "description"
+        }:
+            raise _bad(wrong)
+        stages.append(
+            {
+                "stage": item["stage"],
+                "title": _text(item.get("title"), _("Stage title")),
+                "title_en": _text(item.get("title_en"), _("Stage title"), required=False),
+                "when": _text(item.get("when"), _("Stage dates"), required=False),
+                "description": _text(item.get("description"), _("Stage description"), required=False, max_length=DESCRIPTION_MAX),
+            }
+        )
+    order = [STAGE_CODES.index(item["stage"]) for item in stages]
+    if order != sorted(set(order)):
+        raise _bad(wrong)
+    return stages
 
 
 def example(nominations: list[tuple[str, str, str]] | None = None) -> dict[str, Any]:

@@ -1,7 +1,10 @@
-"""`manage.py seed_contests` (called by `seed_demo`): the Тольятти best-practice contest (idempotent).
+"""`manage.py seed_contests` (called by `seed_demo`): the Тольятти contests (idempotent).
 
-Three nominations, twelve entries, five jurors (two of whom declare a conflict), jurors assigned,
-the selection under way with a few sheets submitted. Everything goes through `contests.operations`.
+The best-practice contest: three nominations, twelve entries, five jurors (two of whom declare a
+conflict), jurors assigned, the selection under way with a few sheets submitted. The social-design
+championship «ПроЛог» (`contests.prolog`): its own regulations (project nominations, stages with
+the in-person defence, six weighted criteria with described levels), six projects, the same five
+jurors, assigned, in the selection. Everything goes through `contests.operations`.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from contests import operations, regulations
+from contests import operations, prolog, regulations
 from contests.models import Contest, JurorAssignment
 from ideas.models import CaseSession, Forum
 
@@ -63,6 +66,47 @@ class Command(BaseCommand):
             f"Contest: «{contest.title}» (id {contest.pk}), stage {contest.stage}; "
             f"jurors juror1…juror5 / {JUROR_PASSWORD}; API /api/v1/contests/{contest.pk}/"
         )
+        championship = Contest.objects.filter(forum=forum, title=prolog.TITLE).first()
+        if championship is None:
+            championship = self._create_championship(forum)
+            self.stdout.write(self.style.SUCCESS("«ПроЛог» championship created."))
+        self.stdout.write(
+            f"Championship: «{championship.title}» (id {championship.pk}), stage {championship.stage}; "
+            f"API /api/v1/contests/{championship.pk}/"
+        )
+
+    @transaction.atomic
+    def _create_championship(self, forum: Forum) -> Contest:
+        users = get_user_model().objects
+        organiser = forum.organisers.order_by("pk").first() or users.filter(is_superuser=True).order_by("pk").first()
+        sessions = list(CaseSession.objects.filter(forum=forum).order_by("pk")[:2])
+        championship = operations.contest_create(
+            forum=forum, actor=organiser, title=prolog.TITLE, description=prolog.DESCRIPTION,
+            regulations_document=prolog.regulations(), audience_session=sessions[-1] if sessions else None,
+        )
+        for username, name, organisation, territory in JURORS:
+            user, created = users.get_or_create(username=username, defaults={"first_name": name})
+            if created:
+                user.set_password(JUROR_PASSWORD)
+                user.save()
+            operations.juror_add(
+                contest=championship, actor=organiser, user=user, organisation=organisation, territory=territory
+            )
+        operations.contest_set_stage(contest=championship, actor=organiser, stage="submissions")
+        for nomination, kind, settlement, title, organisation, territory, problem, actions, results in prolog.PROJECTS:
+            operations.entry_submit(
+                contest=championship, actor=organiser,
+                data={
+                    "nomination": nomination, "team_kind": kind, "settlement": settlement, "title": title,
+                    "organisation": organisation, "territory": territory, "problem": problem, "actions": actions,
+                    "resources": "Грант, волонтёры, партнёры из бизнеса.", "results": results,
+                    "contacts": "через организаторов форума",
+                },
+            )
+        operations.jury_assign(contest=championship, actor=organiser)
+        operations.contest_set_stage(contest=championship, actor=organiser, stage="selection")
+        championship.refresh_from_db()
+        return championship
 
     @transaction.atomic
     def _create(self, forum: Forum) -> Contest:
