@@ -193,36 +193,88 @@ def similar_ideas(
     return found[:limit]
 
 
-# Vectors of the second (grouping) encoder, kept in memory by (encoder name, idea, text): only
-# the background suggestion task computes them, so a post never waits for the slow model, and a
-# recomputation after a few new ideas encodes only those.
-_grouping_cache: dict[tuple[str, int, str], np.ndarray] = {}
-_GROUPING_CACHE_MAX = 100_000
+def current_grouping_encoder() -> Any:
+    """The stronger, slower encoder group suggestions add (``None`` when turned off)."""
+    from ml.encoders import get_grouping_encoder
+
+    return get_grouping_encoder()
+
+
+def _store_grouping(idea_ids: list[int], texts: list[str], encoder: Any) -> list[np.ndarray]:
+    vectors = [np.asarray(vector, dtype=np.float32) for vector in encoder.encode(texts)]
+    for idea_id, vector in zip(idea_ids, vectors, strict=True):
+        # update(), not save(), as for the fast vector. `updated_at` stays: nothing a participant
+        # sees changes, and the as-you-type cache must not reload for a vector it never reads.
+        Idea.objects.filter(pk=idea_id).update(
+            grouping_embedding=vector.tobytes(), grouping_embedding_model=encoder.name
+        )
+    return vectors
+
+
+def idea_embed_for_grouping(idea_id: int) -> bool:
+    """Store one idea's grouping vector (skips one already made by the configured model)."""
+    encoder = current_grouping_encoder()
+    if encoder is None:
+        return False
+    row = (
+        Idea.objects.filter(pk=idea_id).values("title", "text", "grouping_embedding_model").first()
+    )
+    if row is None or row["grouping_embedding_model"] == encoder.name:
+        return False
+    _store_grouping([idea_id], [idea_text(row["title"], row["text"])], encoder)
+    return True
+
+
+def embed_missing_for_grouping(*, session: CaseSession | None = None, batch_size: int = 64) -> int:
+    """Back-fill: grouping vectors for every idea without one from the configured model."""
+    encoder = current_grouping_encoder()
+    if encoder is None:
+        return 0
+    ideas = Idea.objects.filter(
+        ~Q(grouping_embedding_model=encoder.name) | Q(grouping_embedding__isnull=True)
+    )
+    if session is not None:
+        ideas = ideas.filter(session=session)
+    pending = list(ideas.order_by("pk").values_list("pk", "title", "text"))
+    for start in range(0, len(pending), batch_size):
+        chunk = pending[start : start + batch_size]
+        _store_grouping(
+            [pk for pk, _t, _x in chunk], [idea_text(t, x) for _pk, t, x in chunk], encoder
+        )
+    return len(pending)
 
 
 def grouping_vectors(idea_ids: list[int], texts: list[str]) -> tuple[str, np.ndarray] | None:
-    """The grouping encoder's name and its unit vectors for these ideas, or None without one."""
-    from ml.encoders import get_grouping_encoder
+    """The grouping encoder's name and its unit vectors for these ideas, or None without one.
 
-    encoder = get_grouping_encoder()
+    Stored vectors made by the same model are read back; the rest are encoded now and stored
+    (the caller is the background suggestion task: a post never waits for the slow model).
+    """
+    encoder = current_grouping_encoder()
     if encoder is None or not idea_ids:
         return None
-    keys = [(encoder.name, pk, text) for pk, text in zip(idea_ids, texts, strict=True)]
-    missing = [key for key in keys if key not in _grouping_cache]
+    stored = {
+        pk: np.frombuffer(bytes(blob), dtype=np.float32)
+        for pk, blob in Idea.objects.filter(
+            pk__in=idea_ids, grouping_embedding_model=encoder.name, grouping_embedding__isnull=False
+        ).values_list("pk", "grouping_embedding")
+    }
+    missing = [(pk, text) for pk, text in zip(idea_ids, texts, strict=True) if pk not in stored]
     if missing:
-        if len(_grouping_cache) + len(missing) > _GROUPING_CACHE_MAX:
-            _grouping_cache.clear()
-        for key, vector in zip(missing, encoder.encode([key[2] for key in missing]), strict=True):
-            _grouping_cache[key] = np.asarray(vector, dtype=np.float32)
-    return encoder.name, np.vstack([_grouping_cache[key] for key in keys])
+        made = _store_grouping([pk for pk, _ in missing], [text for _, text in missing], encoder)
+        stored.update({pk: vector for (pk, _), vector in zip(missing, made, strict=True)})
+    return encoder.name, np.vstack([stored[pk] for pk in idea_ids])
 
 
 def enqueue_embedding(idea_id: int) -> None:
     """Embeddings are computed in the background; posting never waits on the model."""
-    from ideas.tasks import embed_idea
+    from ideas.tasks import embed_idea, embed_idea_for_grouping
 
     try:
         embed_idea.enqueue(idea_id)
+        # A task of its own, queued after the fast vector: the similar-ideas panel gets its
+        # vector first, and a slow grouping model never delays it.
+        embed_idea_for_grouping.enqueue(idea_id)
     except Exception:  # a lost worker loses nothing: `embed_ideas` back-fills later
         logger.warning("could not enqueue the embedding of idea %s", idea_id, exc_info=True)
 

@@ -452,6 +452,11 @@ class Idea(models.Model):
     embedding = models.BinaryField(null=True, blank=True, editable=False)  # float32, L2-normalised
     embedding_model = models.CharField(max_length=200, blank=True, editable=False)
     embedding_dim = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # The grouping encoder's vector (multilingual-e5-small by default; float32, L2-normalised),
+    # made in the background after the fast one and named by the model that made it, so group
+    # suggestions never re-encode a session after a restart and never mix two models' vectors.
+    grouping_embedding = models.BinaryField(null=True, blank=True, editable=False)
+    grouping_embedding_model = models.CharField(max_length=200, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -18,6 +18,13 @@ def embed_idea(idea_id: int) -> bool:
 
 
 @task()
+def embed_idea_for_grouping(idea_id: int) -> bool:
+    from ideas.embeddings import idea_embed_for_grouping
+
+    return idea_embed_for_grouping(idea_id)
+
+
+@task()
 def compute_group_suggestion(suggestion_id: int) -> str:
     from ideas.grouping import suggestion_compute
 
