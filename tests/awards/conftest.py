@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from contests import operations, regulations
 from contests.models import Contest, Entry
 from tests.awards.builders import build_contest
 
@@ -29,15 +30,19 @@ def _world(**options: Any) -> Finalised:
     contest = Contest.objects.select_related("forum").get(pk=built["contest"])
     outsider = users.create_user(f"{options.get('prefix', 'aw')}-outsider", password="x")  # noqa: S106
     # A juror of another contest: signed in, a juror, but not of this one.
-    other = build_contest(prefix=f"{options.get('prefix', 'aw')}-other", per_nomination=1, jurors=1, finalise=False,
-                          voters=0)
+    elsewhere = operations.contest_create(
+        forum=contest.forum, actor=users.get(username=built["organiser"]), title="Другой конкурс",
+        regulations_document=regulations.example(),
+    )
+    stranger = users.create_user(f"{options.get('prefix', 'aw')}-stranger", password="x")  # noqa: S106
+    operations.juror_add(contest=elsewhere, actor=users.get(username=built["organiser"]), user=stranger)
     return Finalised(
         contest=contest,
         organiser=users.get(username=built["organiser"]),
         jurors=[users.get(username=name) for name in built["jurors"]],
         entries=list(Entry.objects.filter(pk__in=built["entries"]).order_by("pk")),
         outsider=outsider,
-        unassigned_juror=users.get(username=other["jurors"][0]),
+        unassigned_juror=stranger,
     )
 
 
