@@ -26,6 +26,11 @@ from archive.search import (
 from library.models import Practice, PracticeVersion
 from library.selectors import LibraryFilters, public_practices
 
+# The meaning channel keeps a card only when the query's cosine reaches this floor, per encoder
+# (prefix of `Encoder.name`). A short query against a whole card scores low with USE: on the demo
+# library the relevant card scored 0.22–0.38, unrelated ones 0.0–0.17 (provisional, to calibrate on
+# a larger labelled set). Without a floor every query would "find" every card by meaning.
+_MEANING_FLOOR: tuple[tuple[str, float], ...] = (("use-m3-", 0.20),)
 SEARCH_LIMIT = 20
 SIMILAR_LIMIT = 4
 # Older versions share the matrix with current ones; fetch enough neighbours to skip them.
@@ -49,6 +54,16 @@ def _practices_of(version_ids: list[int]) -> dict[int, Practice]:
     return {practice.current_version_id: practice for practice in rows}  # type: ignore[misc]
 
 
+def _meaning_floor() -> float:
+    try:
+        from ml.encoders import get_encoder
+
+        name = get_encoder().name
+    except Exception:  # no encoder: the meaning channel is empty anyway
+        return 0.0
+    return next((floor for prefix, floor in _MEANING_FLOOR if name.startswith(prefix)), 0.0)
+
+
 def library_search(filters: LibraryFilters, *, limit: int = SEARCH_LIMIT, semantic: bool = True) -> list[PracticeHit]:
     """The best `limit` public practices for `filters.query`, within the other filters."""
     query = filters.query.strip()
@@ -65,7 +80,8 @@ def library_search(filters: LibraryFilters, *, limit: int = SEARCH_LIMIT, semant
         else:
             pairs = semantic_ranking(query, PracticeVersion, k=SEMANTIC_FETCH)
             allowed = set(scope.filter(pk__in=[pk for pk, _ in pairs]).values_list("id", flat=True))
-        meaning = [pk for pk, _ in pairs if pk in allowed][:CANDIDATES]
+        floor = _meaning_floor()
+        meaning = [pk for pk, score in pairs if pk in allowed and score >= floor][:CANDIDATES]
     fused = fuse_rankings({"words": lexical_ids, "meaning": meaning}, limit)
     practices = _practices_of([pk for pk, _, _ in fused])
     return [
