@@ -449,8 +449,8 @@ def _screen_context(request: HttpRequest, contest: Contest) -> dict[str, Any]:
         "nominations": [item for item in nominations if item["rows"]],
         "show_tallies": show_tallies,
         "audience": contest.audience_session if contest.open_votes else None,
-        "scored_total": sum(row["scored"] for row in progress),
-        "of_total": sum(row["of"] for row in progress),
+        "entries_done": sum(1 for row in progress if row["of"] and row["scored"] >= row["of"]),
+        "entries_total": len(progress),
     }
 
 

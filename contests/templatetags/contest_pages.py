@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.template.defaultfilters import floatformat
 from django.utils.formats import number_format
 from django.utils.translation import get_language, ngettext, npgettext
 from django.utils.translation import gettext as _
@@ -64,7 +65,9 @@ def score(value: Any) -> str:
     if value is None or value == "":
         return "—"
     try:
-        number = float(value)  # the archived snapshot keeps numbers as canonical strings ("6.500000")
+        number = float(
+            value
+        )  # the archived snapshot keeps numbers as canonical strings ("6.500000")
     except (TypeError, ValueError):
         return str(value)
     if not number.is_integer():
@@ -93,6 +96,11 @@ def rule_label(rule: str, normalise: bool = False) -> str:
     labels = {"median": _("Median"), "mean": _("Mean"), "trimmed_mean": _("Trimmed mean")}
     label = labels.get(rule, rule)
     return _("%(rule)s, per-juror z-scores") % {"rule": label} if normalise else label
+
+
+def _number(value: Any) -> str:
+    """A regulations number as people write it (0,7; 3): the archive keeps numbers as strings."""
+    return floatformat(value, -2)
 
 
 def rule_in_words(rules: dict[str, Any]) -> list[str]:
@@ -129,8 +137,8 @@ def rule_in_words(rules: dict[str, Any]) -> list[str]:
                 "The final place orders entries by %(jury)s × jury place + %(public)s × public place (lower first)."
             )
             % {
-                "jury": number_format(combination.get("jury_weight", 1)),
-                "public": number_format(combination.get("public_weight", 0)),
+                "jury": _number(combination.get("jury_weight", 1)),
+                "public": _number(combination.get("public_weight", 0)),
             }
         )
     else:
@@ -149,7 +157,7 @@ def rule_in_words(rules: dict[str, Any]) -> list[str]:
             )
     if breaks:
         sentences.append(_("Ties are broken by: %(rules)s.") % {"rules": "; ".join(breaks)})
-    minimum = int(rules.get("min_jurors", 1))
+    minimum = int(float(rules.get("min_jurors", 1)))
     sentences.append(
         ngettext(
             "Each entry is scored by at least %(count)s juror.",
@@ -162,7 +170,7 @@ def rule_in_words(rules: dict[str, Any]) -> list[str]:
         _(
             "Entries whose jurors' totals differ by more than %(threshold)s points are discussed before the results are final."
         )
-        % {"threshold": number_format(rules.get("disagreement_threshold", 3))}
+        % {"threshold": _number(rules.get("disagreement_threshold", 3))}
     )
     return sentences
 

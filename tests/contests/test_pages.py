@@ -345,3 +345,40 @@ def test_a_wrong_stage_name_is_refused_in_words(selection: World) -> None:
     )
     assert response.status_code == 400
     assert "Неизвестный этап" in text(response)
+
+
+def test_the_public_forum_page_links_a_published_contest_only(world: World) -> None:
+    page = text(client().get(f"/f/{world.forum.pk}/"))
+    assert f'href="/c/{world.contest.pk}/"' in page
+    world.contest.stage = ContestStage.DRAFT
+    world.contest.regulations_version = 0
+    world.contest.save(update_fields=["stage", "regulations_version"])
+    assert f'href="/c/{world.contest.pk}/"' not in text(client().get(f"/f/{world.forum.pk}/"))
+
+
+@pytest.mark.parametrize("shown", [True, False])
+def test_the_screen_shows_public_tallies_only_if_the_regulations_say_so(
+    selection: World, shown: bool
+) -> None:
+    world = selection
+    document = dict(world.contest.regulations, show_public_tallies=shown)
+    if shown:  # the example regulations keep the tallies off the screen
+        operations.regulations_update(
+            contest=world.contest,
+            actor=world.organiser,
+            regulations_document=document,
+            reason="Показывать голоса",
+        )
+    operations.contest_set_stage(contest=world.contest, actor=world.organiser, stage="defence")
+    operations.public_vote_set_open(
+        contest=world.contest, actor=world.organiser, nomination="tos", is_open=True
+    )
+    voter = join(world.session).participant
+    operations.public_vote_cast(contest=world.contest, participant=voter, entry=world.entries[0])
+    body = text(client().get(f"/c/{world.contest.pk}/screen/live"))
+    assert ("1 голос" in body) == shown
+    assert (
+        world.session.join_code in body
+    )  # the hall joins the vote with the audience session's code
+    english = text(client(language="en").get(f"/c/{world.contest.pk}/screen/live"))
+    assert ("1 vote" in english) == shown
