@@ -24,7 +24,7 @@ from django.utils.translation import ngettext
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from awards.selectors import PaperFacts, ProtocolFacts, prize_place, rows_of
+from awards.selectors import PaperFacts, ProtocolFacts, as_number, prize_place, rows_of
 
 PAGE_W, PAGE_H = 297.0, 210.0  # A4 landscape, millimetres
 NAVY = (22, 44, 92)
@@ -130,31 +130,31 @@ def _paper(pdf: FPDF, facts: PaperFacts, verify_url: str) -> None:
     _frame(pdf)
     place_line = ""
     heading = _("Diploma") if facts.kind == "diploma" else _("Certificate")
-    y = _centred(pdf, facts.forum.upper(), y=22, size=13, colour=NAVY, spacing=0.6, smallest=9, lines=2)
+    y = _centred(pdf, facts.forum.upper(), y=25, size=13, colour=NAVY, spacing=0.6, smallest=9, lines=2)
     if facts.city:
         y = _centred(pdf, facts.city, y=y + 0.5, size=11, colour=MUTED, family="RobotoLight")
-    y = _centred(pdf, heading.upper(), y=y + 5, size=46, style="B", colour=NAVY, spacing=3, lines=1)
+    y = _centred(pdf, heading.upper(), y=y + 9, size=50, style="B", colour=NAVY, spacing=3, lines=1)
     if facts.kind == "diploma" and facts.place:
         place_line = _("Place %(place)s") % {"place": roman(facts.place)}
-        y = _centred(pdf, place_line.upper(), y=y + 1, size=22, style="B", colour=GOLD, spacing=1.5, lines=1)
+        y = _centred(pdf, place_line.upper(), y=y + 3, size=24, style="B", colour=GOLD, spacing=1.5, lines=1)
     else:
-        y = _centred(pdf, _("of a contest participant").upper(), y=y + 1, size=16, colour=GOLD, spacing=1.2, lines=1)
-    _rule(pdf, y + 4)
-    y += 9
+        y = _centred(pdf, _("of a contest participant").upper(), y=y + 3, size=17, colour=GOLD, spacing=1.2, lines=1)
+    _rule(pdf, y + 6)
+    y += 13
     y = _centred(pdf, _("is awarded to") if facts.kind == "diploma" else _("is given to"), y=y, size=13,
                  family="RobotoLight", colour=MUTED)
-    y = _centred(pdf, facts.team, y=y + 2, size=26, style="B", smallest=16, width=230)
+    y = _centred(pdf, facts.team, y=y + 3, size=28, style="B", smallest=16, width=230)
     if facts.territory:
         y = _centred(pdf, facts.territory, y=y + 0.5, size=12, colour=MUTED, family="RobotoLight")
-    y = _centred(pdf, _("for the practice «%(title)s»") % {"title": facts.title}, y=y + 3, size=16,
+    y = _centred(pdf, _("for the practice «%(title)s»") % {"title": facts.title}, y=y + 6, size=17,
                  style="I", smallest=11, width=220)
-    y = _centred(pdf, _("in the nomination «%(nomination)s»") % {"nomination": facts.nomination}, y=y + 2,
+    y = _centred(pdf, _("in the nomination «%(nomination)s»") % {"nomination": facts.nomination}, y=y + 3,
                  size=14, smallest=10)
     _centred(pdf, _("of the contest «%(contest)s»") % {"contest": facts.contest}, y=y + 1, size=12,
              colour=MUTED, smallest=9)
 
     # Signatures at the bottom left, the QR code and the number at the bottom right.
-    base = PAGE_H - 44
+    base = PAGE_H - 48
     pdf.set_text_color(*INK)
     pdf.set_draw_color(*INK)
     pdf.set_line_width(0.25)
@@ -167,7 +167,7 @@ def _paper(pdf: FPDF, facts: PaperFacts, verify_url: str) -> None:
         pdf.set_xy(70, base + offset + 5.5)
         pdf.cell(48, 3, _("signature"), align="C")
     pdf.set_font("Roboto", "", 10)
-    pdf.set_xy(26, base + 25)
+    pdf.set_xy(26, base + 24)
     pdf.cell(100, 6, ", ".join(part for part in (facts.city, facts.date) if part))
 
     size = 30.0
@@ -207,6 +207,12 @@ def paper(facts: PaperFacts, verify_url: str) -> bytes:
 
 
 
+def _plain(value: Any) -> str:
+    """0.700000 → 0.7, 2 → 2 (numbers as the snapshot spells them, read as people write them)."""
+    number = as_number(value)
+    return "—" if number is None else f"{number:g}"
+
+
 def _rule_text(regulations: dict[str, Any], results: dict[str, Any]) -> list[str]:
     aggregation = regulations.get("aggregation") or {}
     rule = aggregation.get("rule", results.get("rule", "median"))
@@ -222,7 +228,7 @@ def _rule_text(regulations: dict[str, Any], results: dict[str, Any]) -> list[str
     if combination.get("mode") == "rank_weighted":
         lines.append(
             _("Jury and public combined by rank: jury weight %(jury)s, public weight %(public)s.")
-            % {"jury": combination.get("jury_weight"), "public": combination.get("public_weight")}
+            % {"jury": _plain(combination.get("jury_weight")), "public": _plain(combination.get("public_weight"))}
         )
     else:
         lines.append(_("The jury's ranking decides the places; the public vote gives a separate audience award."))
@@ -312,7 +318,7 @@ def protocol(facts: ProtocolFacts) -> bytes:
         pdf.multi_cell(0, 5, "• " + line, new_x="LMARGIN", new_y="NEXT")
     if criteria:
         _table(pdf, [_("Criterion"), _("Weight")],
-               [[str(item.get("title", item["code"])), f"{item.get('weight')}"] for item in criteria], (140, 38))
+               [[str(item.get("title", item["code"])), _plain(item.get("weight"))] for item in criteria], (140, 38))
     discussed = snapshot.get("discussed") or []
     if discussed:
         titles = {row.get("entry"): row.get("title", "") for row in rows_of(snapshot)}
@@ -365,10 +371,10 @@ def protocol(facts: ProtocolFacts) -> bytes:
         for row in sorted((row for row in rows_all if row.get("nomination") == code),
                           key=lambda row: (row.get("combined_rank", 0), row.get("entry", 0))):
             place = prize_place(snapshot, row)
-            score = row.get("jury_score")
+            score = as_number(row.get("jury_score"))
             rows.append([
                 str(row.get("combined_rank", "")), str(row.get("title", "")),
-                f"{score:.2f}" if isinstance(score, (int, float)) else "—",
+                f"{score:.2f}" if score is not None else "—",
                 str(row.get("jurors", 0)), str(row.get("public_votes", 0)),
                 _("Place %(place)s") % {"place": roman(place)} if place else "—",
             ])

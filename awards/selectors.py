@@ -74,6 +74,16 @@ def snapshot_of(archive: ContestArchive) -> dict[str, Any]:
     return document if isinstance(document, dict) else {}
 
 
+def as_number(value: Any) -> float | None:
+    """A number from the snapshot: canonical JSON writes non-integers as fixed six-decimal strings."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def prizes_in(regulations: dict[str, Any], nomination: str) -> int:
     """How many places a nomination awards: `prizes` as a number for all, or per nomination code."""
     prizes = regulations.get("prizes", DEFAULT_PRIZES)
@@ -409,8 +419,9 @@ def verify(number: str) -> Verification:
         problems.append(str(_("The place in the archive differs from the place on the paper.")))
     record = {}
     if row is not None:
-        record = {key: row.get(key) for key in ("entry", "title", "nomination", "jury_score", "jury_rank",
-                                                "public_votes", "combined_rank")}
+        record = {key: row.get(key) for key in ("entry", "title", "nomination", "jury_rank", "public_votes",
+                                                "combined_rank")}
+        record["jury_score"] = as_number(row.get("jury_score"))
     return Verification(
         "changed" if problems else "valid", document, paper_facts(document, snapshot), record, now, problems
     )

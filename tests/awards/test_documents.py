@@ -138,6 +138,9 @@ def test_the_protocol_has_version_scores_conflicts_rule_ranking_and_signatures(f
         assert expected in text, expected
     # Each juror's own scores per criterion and entry: the first entry's row for J2 holds 10s.
     assert "Двор без границ J2 10 10 10" in text
+    # The ranking row: rank, entry, jury score (the median of 10s), jurors counted, public votes, prize.
+    assert "1 Двор без границ 10.00 2 0 I место" in text
+    assert "Места жюри и зрительского голосования" not in text  # this contest gives a separate award
     # J1 declared a conflict with the first entry: no J1 row for it.
     assert "Двор без границ J1" not in text
     image = pypdfium2.PdfDocument(response.content)[0].render(scale=1).to_pil()
