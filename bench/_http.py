@@ -21,12 +21,20 @@ class RestPool:
         self.gates: dict[int, asyncio.Semaphore] = {}
 
     async def put(self, port: int, path: str, body: dict[str, Any], token: str) -> tuple[int, dict[str, Any]]:
+        return await self.request("PUT", port, path, body, token)
+
+    async def post(self, port: int, path: str, body: dict[str, Any], token: str) -> tuple[int, dict[str, Any]]:
+        return await self.request("POST", port, path, body, token)
+
+    async def request(
+        self, method: str, port: int, path: str, body: dict[str, Any], token: str
+    ) -> tuple[int, dict[str, Any]]:
         gate = self.gates.setdefault(port, asyncio.Semaphore(self.per_port))
         async with gate:
             idle = self.idle.setdefault(port, [])
             reader, writer = idle.pop() if idle else await asyncio.open_connection("127.0.0.1", port)
             try:
-                status, reply = await asyncio.wait_for(self._exchange(reader, writer, port, path, body, token), 30)
+                status, reply = await asyncio.wait_for(self._exchange(reader, writer, method, port, path, body, token), 30)
             except BaseException:
                 writer.close()
                 raise
@@ -35,11 +43,17 @@ class RestPool:
 
     @staticmethod
     async def _exchange(
-        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, port: int, path: str, body: dict[str, Any], token: str
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        method: str,
+        port: int,
+        path: str,
+        body: dict[str, Any],
+        token: str,
     ) -> tuple[int, dict[str, Any]]:
         payload = json.dumps(body).encode()
         writer.write(
-            f"PUT {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
+            f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n".encode() + payload
         )
         head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")

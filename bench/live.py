@@ -127,6 +127,19 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+# Twisted listens with a backlog of 50 unless told otherwise (daphne's `-b/-p` cannot): when a
+# socket process dies and its 1,500 clients reconnect to the survivor within a second, the
+# kernel drops the SYNs beyond 50 and each client retries after 1, 3, 7, 15, 31 s (TCP's own
+# backoff). That, not the server's work, made `--kill-one` reconnects take 15–27 s
+# (`nstat TcpExtListenOverflows` counted ~4,700 drops a run). Production sets the same
+# (docs/scaling.md).
+LISTEN_BACKLOG = 4096
+
+
+def listen_endpoint(port: int, interface: str = "127.0.0.1") -> str:
+    return f"tcp:port={port}:interface={interface}:backlog={LISTEN_BACKLOG}"
+
+
 def start_daphnes(env: dict[str, str], count: int) -> tuple[list[subprocess.Popen[bytes]], list[int]]:
     processes, ports = [], []
     for _ in range(count):
@@ -134,7 +147,7 @@ def start_daphnes(env: dict[str, str], count: int) -> tuple[list[subprocess.Pope
         log = open(f"/tmp/veche-bench-daphne-{port}.log", "wb")  # noqa: SIM115 - lives as long as the server
         processes.append(
             subprocess.Popen(
-                [DAPHNE, "-b", "127.0.0.1", "-p", str(port), "backend.asgi:application"],
+                [DAPHNE, "-e", listen_endpoint(port), "backend.asgi:application"],
                 env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
             )
         )
@@ -211,7 +224,7 @@ async def reference_server(port: int, tick: float) -> None:
                 dirty.clear()
                 websockets.broadcast(clients, json.dumps({"type": "tally", "seq": seq, "tallies": body}))
 
-    async with websockets.serve(handler, "127.0.0.1", port, compression=None, max_queue=None):
+    async with websockets.serve(handler, "127.0.0.1", port, compression=None, max_queue=None, backlog=LISTEN_BACKLOG):
         await ticker()
 
 

@@ -276,10 +276,13 @@
     });
   }
 
+  // "Full jitter": a uniform wait up to a ceiling that doubles (1 s, 2 s, 4 s … 10 s). When a
+  // socket process dies, its phones come back spread over the first second instead of in waves
+  // (the old 0.5–1.5 s, 1–3 s, 2–6 s …), and a server that is down is not hammered.
   function reconnectLater() {
     attempts += 1;
-    var delay = Math.min(15000, 500 * Math.pow(2, Math.min(attempts, 5))) * (0.5 + Math.random());
-    window.setTimeout(connect, delay);
+    var ceiling = Math.min(10000, 1000 * Math.pow(2, Math.min(attempts - 1, 4)));
+    window.setTimeout(connect, 100 + Math.random() * ceiling);
   }
 
   function handle(message) {
