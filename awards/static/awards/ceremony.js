@@ -84,19 +84,28 @@
   }
 
   // --- the organiser steps (screen keyboard; control buttons without a reload) ---
+  // Presses queue up and go one at a time, each after the previous answer: two quick presses
+  // are two steps, in order, never a race.
+  var queue = [];
   function act(kind) {
-    var url = root.dataset[kind + "Url"];
-    if (!url || busy) return;
+    if (!root.dataset[kind + "Url"] || queue.length >= 5) return;
+    queue.push(kind);
+    if (!busy) next();
+  }
+  function next() {
+    var kind = queue.shift();
+    if (!kind) { busy = false; return; }
     busy = true;
-    fetch(url, { method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" } })
+    if (kind === "step" && live && (live.dataset.phase === "waiting")) kind = "start";
+    fetch(root.dataset[kind + "Url"], { method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" } })
       .then(function (response) {
         return response.json().then(function (body) {
-          if (!response.ok) say(body.detail || "");
+          if (!response.ok) { say(body.detail || ""); queue = []; }
           return refresh();
         });
       })
-      .catch(function () {})
-      .then(function () { busy = false; });
+      .catch(function () { queue = []; })
+      .then(next);
   }
 
   if (root.dataset.stepUrl && root.dataset.view === "screen") {
@@ -106,9 +115,7 @@
       var back = event.key === "ArrowLeft" || event.key === "PageUp";
       if (!forward && !back) return;
       event.preventDefault();
-      var started = live && live.dataset.phase !== "waiting" && live.dataset.phase !== "not_final";
-      if (forward) act(started ? "step" : "start");
-      else act("back");
+      act(forward ? "step" : "back");
     });
   }
   if (root.dataset.view === "control") {
