@@ -473,13 +473,14 @@ class ContestViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def vote(self, request: Request, pk: str) -> Response:
         """A participant of the audience session votes for one entry in its nomination (once)."""
-        contest = self._contest()
+        # Light on purpose (a hall votes at once): the operation reads the contest itself, and a
+        # voter must belong to its audience session, which says more than the contest's visibility.
         data = _validated(ContestVoteSerializer, request)
-        entry = contest.entries.filter(pk=data["entry"]).first()
+        entry = Entry.objects.only("id", "contest_id", "nomination", "status").filter(pk=data["entry"], contest_id=int(pk)).first()
         if entry is None:
             raise NotFound(_("No such entry in this contest."))
         vote = operations.public_vote_cast(
-            contest=contest, participant=request_participant(request), entry=entry,
+            contest=int(pk), participant=request_participant(request), entry=entry,
             address=request.META.get("REMOTE_ADDR", ""),
         )
         return Response({"nomination": vote.nomination, "entry": vote.entry_id}, status=status.HTTP_201_CREATED)

@@ -65,6 +65,11 @@ def progress_changed(contest_id: int, entry_ids: Iterable[int]) -> None:
     _on_commit(contest_id, "contest.progress", {"entries": sorted(set(entry_ids))})
 
 
-def public_vote(contest_id: int, nomination: str) -> None:
-    """A public vote was cast → `contest.tally` (the screen shows counts only if the regulations say so)."""
-    _on_commit(contest_id, "contest.tally", {"nomination": nomination})
+def public_vote(contest_id: int, nomination: str, *, session_id: int | None = None) -> None:
+    """A public vote was cast → `contest.tally` (the screen shows counts only if the regulations say so).
+
+    `session`, the audience session, spares the stream a lookup per vote."""
+    payload: dict[str, Any] = {"nomination": nomination}
+    if session_id is not None:
+        payload["session"] = session_id
+    _on_commit(contest_id, "contest.tally", payload)

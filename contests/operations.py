@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,9 +50,12 @@ logger = logging.getLogger("veche.contests")
 
 REASON_MAX = 1000
 # A burst: this many public votes within BURST_WINDOW from one address, or through one join code
-# (a code that leaked out of the hall). Settings of the same names override them.
+# (a code that leaked out of the hall). The join code's limit is the rate at which a code may be
+# used to join at all (VECHE_THROTTLE_JOIN_CODE, 3000/min): a full hall voting at once is not a
+# burst, more votes a minute than the code can admit people is. Settings
+# VECHE_CONTEST_BURST_ADDRESS_VOTES / VECHE_CONTEST_BURST_JOIN_CODE_VOTES override them.
 BURST_ADDRESS_VOTES = 20
-BURST_JOIN_CODE_VOTES = 600
+BURST_JOIN_CODE_VOTES = 3000
 BURST_WINDOW = timedelta(minutes=1)
 
 
@@ -504,15 +508,15 @@ def burst_limits() -> dict[str, int]:
     }
 
 
-def _bursts(vote: PublicVote) -> list[str]:
-    """The sources (address, join code) from which too many votes came in the last minute, this one included."""
-    since = vote.created_at - BURST_WINDOW
-    found = []
-    for field, limit in burst_limits().items():
-        value = getattr(vote, field)
-        if value and PublicVote.objects.filter(contest_id=vote.contest_id, created_at__gte=since, **{field: value}).count() >= limit:
-            found.append(field)
-    return found
+def _bursts(contest_id: int, address_hash: str, join_code: str, now: Any) -> list[str]:
+    """The sources (address, join code) of a burst this vote would belong to: with it, their votes in
+    the last BURST_WINDOW reach the limit. One query for both (a vote's whole cost is a few queries)."""
+    sources = {"address_hash": address_hash, "join_code": join_code}
+    counts = PublicVote.objects.filter(contest_id=contest_id, created_at__gte=now - BURST_WINDOW).aggregate(
+        **{field: Count("id", filter=Q(**{field: value})) for field, value in sources.items() if value}
+    )
+    limits = burst_limits()
+    return [field for field, count in counts.items() if count + 1 >= limits[field]]
 
 
 def _flag_burst(vote: PublicVote, sources: list[str]) -> None:
@@ -533,32 +537,42 @@ def _flag_burst(vote: PublicVote, sources: list[str]) -> None:
             logger.warning("burst flags of contest %s left to the next vote", vote.contest_id, exc_info=True)
 
 
-def public_vote_cast(*, contest: Contest, participant: Participant | None, entry: Entry, address: str = "") -> PublicVote:
+def public_vote_cast(
+    *, contest: Contest | int, participant: Participant | None, entry: Entry, address: str = ""
+) -> PublicVote:
     """One vote per participant per nomination; a burst from one address or join code is kept but flagged.
 
     Refusals write nothing: no participant of the audience session (403), an entry not in the
     contest or not admitted (404), a closed nomination (409), a second vote (409, the database's
-    unique constraint decides under any race).
+    unique constraint decides under any race). The contest is read here, whatever the caller
+    holds, for its open nominations as they are now.
     """
-    if participant is None or contest.audience_session_id is None or participant.session_id != contest.audience_session_id:
-        raise Forbidden(_("Join the contest's audience session to vote."))
-    if entry.contest_id != contest.pk or entry.status != EntryStatus.PUBLISHED:
+    contest_id = contest if isinstance(contest, int) else contest.pk
+    current = (
+        Contest.objects.select_related("audience_session")
+        .only("id", "stage", "open_votes", "audience_session__id", "audience_session__join_code")
+        .filter(pk=contest_id)
+        .first()
+    )
+    if current is None or entry.contest_id != current.pk:
         raise NotFound(_("No such entry in this contest."))
-    contest = Contest.objects.select_related("audience_session").get(pk=contest.pk)  # the open nominations now
-    if not contest.current_stage.allows_public_vote() or entry.nomination not in contest.open_votes:
+    if participant is None or current.audience_session_id is None or participant.session_id != current.audience_session_id:
+        raise Forbidden(_("Join the contest's audience session to vote."))
+    if entry.status != EntryStatus.PUBLISHED:
+        raise NotFound(_("No such entry in this contest."))
+    if not current.current_stage.allows_public_vote() or entry.nomination not in current.open_votes:
         raise WrongStage(_("The public vote in this nomination is closed."))
-    join_code = contest.audience_session.join_code if contest.audience_session else ""
+    join_code = current.audience_session.join_code if current.audience_session else ""
+    address_hash = _address_hash(address)
     try:
         with transaction.atomic():
+            now = timezone.now()
+            sources = _bursts(current.pk, address_hash, join_code, now)
             vote = PublicVote.objects.create(
-                contest=contest, nomination=entry.nomination, entry=entry, participant=participant,
-                address_hash=_address_hash(address), join_code=join_code,
+                contest=current, nomination=entry.nomination, entry=entry, participant=participant,
+                address_hash=address_hash, join_code=join_code, flagged=bool(sources), created_at=now,
             )
-            sources = _bursts(vote)
-            if sources:
-                vote.flagged = True
-                vote.save(update_fields=["flagged"])
-            events.public_vote(contest.pk, entry.nomination)
+            events.public_vote(current.pk, entry.nomination, session_id=current.audience_session_id)
     except IntegrityError:
         raise Conflict(_("You have already voted in this nomination."), code="already_voted") from None
     if sources:

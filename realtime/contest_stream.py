@@ -86,6 +86,9 @@ def event_body(contest: Contest, kind: str, payload: dict[str, Any]) -> dict[str
 
 
 def _send(contest_id: int, kind: str, payload: dict[str, Any]) -> None:
+    if kind == "contest.tally" and payload.get("session"):  # a vote: no lookup, the tick reads the counts
+        _coalescer.mark((int(payload["session"]), contest_id, str(payload.get("nomination", ""))))
+        return
     contest = _contest(contest_id)
     if contest is None or contest.audience_session_id is None:
         return  # no socket carries this contest
