@@ -36,11 +36,11 @@ class ScoreForm(forms.Form):
         *args: Any,
         criteria: list[dict[str, Any]],
         submitted: bool,
-        initial: Any = None,
+        scores: dict[str, int] | None = None,
         **kwargs: Any,
     ) -> None:
-        initial = {f"score_{code}": value for code, value in (initial or {}).items()}
-        super().__init__(*args, initial=initial, **kwargs)
+        kwargs["initial"] = {f"score_{code}": value for code, value in (scores or {}).items()}
+        super().__init__(*args, **kwargs)
         self.criteria = criteria
         self.submitted = submitted
         for criterion in criteria:
@@ -68,8 +68,8 @@ class ScoreForm(forms.Form):
         result = {}
         for criterion in self.criteria:
             value = self.cleaned_data.get(f"score_{criterion['code']}")
-            if value not in (None, ""):
-                result[criterion["code"]] = int(value)
+            if isinstance(value, int):
+                result[criterion["code"]] = value
         return result
 
     def place_error(self, error: DomainError) -> None:

@@ -151,7 +151,7 @@ def _sheet_context(
     assert sheet is not None  # the entry is assigned to this juror
     criteria = contest.regulations["criteria"]
     form = extra.pop("form", None) or ScoreForm(
-        criteria=criteria, submitted=sheet["submitted"], initial=sheet["scores"]
+        criteria=criteria, submitted=sheet["submitted"], scores=sheet["scores"]
     )
     others = sheet["others"] or {}
     return {

@@ -185,7 +185,7 @@ def results_view(document: dict[str, Any]) -> dict[str, Any]:
     ]
     codes = [item["code"] for item in criteria]
     chosen = f"{body['rule']}+z" if body["normalise"] else body["rule"]
-    variants = [
+    variants: list[dict[str, Any]] = [
         {"name": f"{rule}+z" if normalise else rule, "label": rule_label(rule, normalise)}
         for rule in RULE_ORDER
         for normalise in (False, True)

@@ -25,7 +25,7 @@ def client(user: Any = None, language: str = "ru") -> Client:
 
 
 def text(response: Any) -> str:
-    return response.content.decode()
+    return str(response.content.decode())
 
 
 @pytest.fixture
@@ -38,11 +38,13 @@ def selection(world: World) -> World:
 
 
 def assignment(world: World, index: int = 0) -> JurorAssignment:
-    return (
+    found = (
         JurorAssignment.objects.filter(juror=world.jurors[index], recused=False)
         .order_by("entry_id")
         .first()
     )
+    assert found is not None
+    return found
 
 
 def all_scores(world: World, value: int = 7) -> dict[str, str]:

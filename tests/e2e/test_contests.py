@@ -80,7 +80,8 @@ print(json.dumps({"ok": True}))
 
 @pytest.fixture(scope="module")
 def contest(server: Any) -> dict[str, Any]:
-    return server.query(SETUP % {"password": PASSWORD})
+    found: dict[str, Any] = server.query(SETUP % {"password": PASSWORD})
+    return found
 
 
 def sign_in(page: Any, server: Any, username: str, next_path: str) -> None:
@@ -92,10 +93,14 @@ def sign_in(page: Any, server: Any, username: str, next_path: str) -> None:
 
 
 def progress_of(screen: Any, entry: int) -> str:
-    return str(screen.locator(f"[data-entry='{entry}'] .entry-progress").get_attribute("data-progress"))
+    return str(
+        screen.locator(f"[data-entry='{entry}'] .entry-progress").get_attribute("data-progress")
+    )
 
 
-def test_a_juror_scores_two_entries_the_screen_follows_the_organiser_finalises(server, contexts, contest):
+def test_a_juror_scores_two_entries_the_screen_follows_the_organiser_finalises(
+    server: Any, contexts: Any, contest: dict[str, Any]
+) -> None:
     contest_id = contest["contest"]
     first, second = contest["mine"][:2]
 
@@ -165,7 +170,9 @@ def test_a_juror_scores_two_entries_the_screen_follows_the_organiser_finalises(s
     expect(results.locator(".what-if").first).to_be_visible()
     found["results"] = serious(results)
     screenshot(results, "contest-results.png")
-    expect(screen.locator("[data-live-state]")).to_have_attribute("data-stage", "finalised", timeout=25_000)
+    expect(screen.locator("[data-live-state]")).to_have_attribute(
+        "data-stage", "finalised", timeout=25_000
+    )
 
     public = contexts(PHONE).new_page()
     public.goto(f"{server.url}/c/{contest_id}/")
@@ -176,7 +183,9 @@ def test_a_juror_scores_two_entries_the_screen_follows_the_organiser_finalises(s
 
 
 @pytest.mark.parametrize("size", [SCREEN, SMALL_SCREEN], ids=["1920", "1280"])
-def test_the_screen_fits_the_frame_and_passes_axe_in_english(server, contexts, contest, size):
+def test_the_screen_fits_the_frame_and_passes_axe_in_english(
+    server: Any, contexts: Any, contest: dict[str, Any], size: dict[str, Any]
+) -> None:
     screen = contexts(size, locale="en-US").new_page()
     screen.goto(f"{server.url}/c/{contest['contest']}/screen/")
     height = screen.evaluate("() => document.documentElement.scrollHeight")
@@ -185,9 +194,11 @@ def test_the_screen_fits_the_frame_and_passes_axe_in_english(server, contexts, c
     screenshot(screen, f"contest-screen-{size['viewport']['width']}-en.png")
 
 
-def test_contest_pages_pass_axe_in_english(server, contexts, contest):
+def test_contest_pages_pass_axe_in_english(
+    server: Any, contexts: Any, contest: dict[str, Any]
+) -> None:
     page = contexts(DESKTOP, locale="en-US").new_page()
-    found = {}
+    found: dict[str, list[str]] = {}
     page.goto(f"{server.url}/c/{contest['contest']}/")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     found["public"] = serious(page)
