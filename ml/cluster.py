@@ -68,6 +68,12 @@ class ClusterSettings:
     # on sessions but -0.10 on the 2,640 reports (the eigengap then finds 19 groups, not 35),
     # so off; the second encoder's vectors are always centred (see suggest_groups).
     center: bool = False
+    # Up to this many ideas (a case session) the group count is the one whose partition has the
+    # highest modularity on the graph (2 to `session_max_groups` groups); above it, the eigengap.
+    # Measured on drawn sessions: modularity +0.01-0.04 ARI over the eigengap in both languages;
+    # on the 2,640 reports its resolution limit picks ~12 groups for 33 topics, so not there.
+    session_size: int = 300
+    session_max_groups: int = 15
     min_group_size: int = 3  # smaller groups join the remainder
     # An idea with less than this share of its graph weight inside its own group is ungrouped.
     min_inside_share: float = 0.4
@@ -181,6 +187,34 @@ def _spectrum(
     return 1.0 - values[order], vectors[:, order]
 
 
+def _modularity(graph: sp.csr_matrix, labels: NDArray[np.integer]) -> float:
+    """Newman's modularity of a partition of a weighted undirected graph."""
+    total = float(graph.sum())
+    if total <= 0:
+        return 0.0
+    coo = graph.tocoo()
+    same = labels[coo.row] == labels[coo.col]
+    inside = float(coo.data[same].sum())
+    degree = np.asarray(graph.sum(axis=1)).reshape(-1)
+    per_group = np.bincount(labels, weights=degree)
+    return inside / total - float(np.sum((per_group / total) ** 2))
+
+
+def _count_by_modularity(
+    graph: sp.csr_matrix, eigenvectors: NDArray[np.float64], low: int, high: int, seed: int
+) -> tuple[int, NDArray[np.int32]]:
+    """The group count (and labels) whose spectral partition has the highest modularity."""
+    best: tuple[float, int, NDArray[np.int32]] | None = None
+    for count in range(max(2, low), max(2, high) + 1):
+        embedding = _unit_rows(eigenvectors[:, :count])
+        labels = KMeans(n_clusters=count, n_init=4, random_state=seed).fit_predict(embedding)
+        score = _modularity(graph, labels)
+        if best is None or score > best[0]:
+            best = (score, count, labels)
+    assert best is not None
+    return best[1], best[2]
+
+
 def _choose_group_count(eigenvalues: NDArray[np.float64], min_groups: int, max_groups: int) -> int:
     """The eigengap heuristic: the group count after which the spectrum jumps the most."""
     gaps = np.diff(eigenvalues[: max_groups + 1])
@@ -285,11 +319,27 @@ def suggest_groups(
     # be two topics).
     floor = min(settings.min_groups, n // 10)
     min_groups = max(floor, round(np.sqrt(n) * settings.min_groups_per_sqrt))
-    chosen = _choose_group_count(eigenvalues, min_groups, max_groups)
-    count = min(settings.groups, eigenvectors.shape[1]) if settings.groups else chosen
+    method = "spectral-eigengap"
+    labels: NDArray[np.int32] | None = None
+    if n <= settings.session_size:
+        method = "spectral-modularity"
+        high = min(settings.session_max_groups, max_groups, eigenvectors.shape[1])
+        chosen, labels = _count_by_modularity(graph, eigenvectors, 2, high, settings.seed)
+    else:
+        chosen = _choose_group_count(eigenvalues, min_groups, max_groups)
+    count = chosen
+    if settings.groups:  # the moderator's "about N groups" wins over the automatic count
+        method, count, labels = (
+            "spectral-requested",
+            min(settings.groups, eigenvectors.shape[1]),
+            None,
+        )
     # Ng–Jordan–Weiss: k-means on the row-normalised first k eigenvectors.
     embedding = _unit_rows(eigenvectors[:, :count])
-    labels = KMeans(n_clusters=count, n_init=4, random_state=settings.seed).fit_predict(embedding)
+    if labels is None:
+        labels = KMeans(n_clusters=count, n_init=4, random_state=settings.seed).fit_predict(
+            embedding
+        )
 
     # An idea most of whose graph weight points outside its group is a poor fit anywhere.
     graph_coo = graph.tocoo()
@@ -330,9 +380,9 @@ def suggest_groups(
         ungrouped=sorted(ungrouped),
         coordinates=_coordinates(embedding, settings.seed),
         info={
-            "method": "spectral-eigengap",
+            "method": method,
             "two_encoders": int(second_vectors is not None),
-            "eigengap_groups": chosen,
+            "chosen_groups": chosen,
             "spectral_groups": count,
             "semantic_weight": settings.semantic_weight,
             "neighbours": settings.neighbours,

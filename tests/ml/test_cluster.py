@@ -80,11 +80,12 @@ def test_settings_are_used() -> None:
     assert suggestion.groups == []
 
 
-def test_a_requested_group_count_overrides_the_eigengap() -> None:
+def test_a_requested_group_count_overrides_the_automatic_one() -> None:
     texts, vectors, _ = make_session()
     suggestion = suggest_groups(texts, vectors, settings=ClusterSettings(groups=2))
     assert suggestion.info["spectral_groups"] == 2
-    assert suggestion.info["eigengap_groups"] == 3
+    assert suggestion.info["chosen_groups"] == 3
+    assert suggestion.info["method"] == "spectral-requested"
 
 
 def test_second_encoder_vectors_join_the_first() -> None:
