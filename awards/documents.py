@@ -15,7 +15,7 @@ the whole stack: that is what the printer gets and what `bench/contest_documents
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import font_roboto
 import segno
@@ -53,7 +53,7 @@ def _pdf(orientation: str) -> FPDF:
 
 def qr(pdf: FPDF, url: str, *, x: float, y: float, size: float) -> None:
     """`url` as a QR code of `size` mm at (x, y), quiet zone included, drawn in runs of dark modules."""
-    matrix = list(segno.make(url, error="m").matrix_iter(scale=1, border=2))
+    matrix = [list(row) for row in segno.make(url, error="m").matrix_iter(scale=1, border=2)]
     module = size / len(matrix)
     pdf.set_fill_color(255, 255, 255)
     pdf.rect(x, y, size, size, style="F")
@@ -77,7 +77,8 @@ def _fit(pdf: FPDF, text: str, *, family: str, style: str, size: float, smallest
     """The largest font size from `size` down to `smallest` at which `text` takes at most `lines` lines."""
     while size > smallest:
         pdf.set_font(family, style, size)
-        if len(pdf.multi_cell(width, size * 0.42, text, dry_run=True, output="LINES")) <= lines:
+        wrapped = cast(list[str], pdf.multi_cell(width, size * 0.42, text, dry_run=True, output="LINES"))
+        if len(wrapped) <= lines:
             return size
         size -= 1
     return smallest

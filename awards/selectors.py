@@ -91,7 +91,7 @@ def prizes_in(regulations: dict[str, Any], nomination: str) -> int:
         prizes = prizes.get(nomination, DEFAULT_PRIZES)
     if isinstance(prizes, bool) or not isinstance(prizes, int) or prizes < 0:
         return DEFAULT_PRIZES
-    return prizes
+    return int(prizes)
 
 
 def _title(item: dict[str, Any]) -> str:
@@ -363,7 +363,7 @@ def local_date(contest: Contest, when: Any) -> str:
 def paper_facts(document: Any, snapshot: dict[str, Any]) -> PaperFacts:
     contest = document.contest
     regulations = snapshot.get("regulations") or {}
-    nomination = next(
+    nomination: dict[str, Any] = next(
         (item for item in regulations.get("nominations", []) if item.get("code") == document.nomination), {}
     )
     row = next((row for row in rows_of(snapshot) if row.get("entry") == document.entry_id), {})

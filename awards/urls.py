@@ -15,6 +15,7 @@ urlpatterns = [
     re_path(rf"{C}ceremony/live/$", views.ceremony_live, name="ceremony_live"),
     re_path(rf"{C}papers/$", views.documents_page, name="documents"),
     re_path(rf"{C}papers/protocol\.pdf$", views.protocol_pdf, name="protocol_pdf"),
+    re_path(rf"{C}papers/all\.pdf$", views.papers_pdf, name="papers_pdf"),
     re_path(rf"{C}{E}diploma\.pdf$", views.entry_paper_pdf, {"kind": "diploma"},
          name="entry_diploma_pdf"),
     re_path(rf"{C}{E}certificate\.pdf$", views.entry_paper_pdf,

@@ -170,6 +170,25 @@ def protocol_pdf(request: HttpRequest, contest_id: str) -> HttpResponse:
     return _pdf(documents.protocol(selectors.protocol_facts(found, archive)), f"protocol-{found.pk}.pdf")
 
 
+@login_required
+def papers_pdf(request: HttpRequest, contest_id: str) -> HttpResponse:
+    """Every issued paper as one PDF, a page each: the organisers' file for the printer."""
+    found = _contest(request, contest_id)
+    if isinstance(found, HttpResponse):
+        return found
+    if not selectors.may_conduct(found, Viewer(request.user)):
+        return refused(request, _("Only the contest's organisers may do this."), 403)
+    archive = selectors.archive_of(found)
+    if archive is None:
+        return refused(request, _(NOT_FINAL), 409)
+    papers = list(Document.objects.filter(contest=found).select_related("contest__forum", "entry"))
+    if not papers:
+        return refused(request, _("No papers have been issued yet."), 409)
+    snapshot = selectors.snapshot_of(archive)
+    stack = documents.papers([(selectors.paper_facts(paper, snapshot), _verify_url(request, paper)) for paper in papers])
+    return _pdf(stack, f"papers-{found.pk}.pdf")
+
+
 def _paper_response(request: HttpRequest, document: Document) -> HttpResponse:
     archive = selectors.archive_of(document.contest)
     if archive is None:

@@ -37,6 +37,19 @@ def entry_data(n: int, nomination: str) -> dict[str, Any]:
     }
 
 
+def _scores(position: int, count: int) -> dict[str, int]:
+    """Scores that rank a nomination's entries strictly in their order, for up to 61 entries.
+
+    The example regulations weigh relevance 2, impact 3, replicability 1: a weighted sum from 60
+    (all tens) down, one level per entry at least, split into three scores of 0–10.
+    """
+    total = 60 - round(position * 60 / max(count, 1))
+    impact = min(10, total // 3)
+    rest = total - 3 * impact
+    relevance = min(10, rest // 2)
+    return {"relevance": relevance, "impact": impact, "replicability": rest - 2 * relevance}
+
+
 def build_contest(
     *, prefix: str = "aw", per_nomination: int = 4, jurors: int = 3, nominations: list[tuple[str, str, str]] | None = None,
     separate_award: bool = True, prizes: int | None = None, finalise: bool = True, voters: int = 3,
@@ -77,14 +90,11 @@ def build_contest(
     operations.contest_set_stage(contest=contest, actor=organiser, stage="selection")
     operations.conflict_declare(contest=contest, entry=entries[0], actor=panel[0].user, reason="Бывший член ТОС")
     operations.jury_assign(contest=contest, actor=organiser)
-    criteria = contest.criterion_codes()
     for position, entry in enumerate(entries):
-        quality = per_nomination - (position % per_nomination)  # the first entry of a nomination is best
+        scores = _scores(position % per_nomination, per_nomination)
         for juror in panel:
-            if not entry.assignments.filter(juror=juror, recused=False).exists():
-                continue
-            scores = {code: min(10, 2 + 2 * quality + (index + juror.pk) % 2) for index, code in enumerate(criteria)}
-            operations.score_save(contest=contest, entry=entry, actor=juror.user, scores=scores, submit=True)
+            if entry.assignments.filter(juror=juror, recused=False).exists():
+                operations.score_save(contest=contest, entry=entry, actor=juror.user, scores=scores, submit=True)
     operations.contest_set_stage(contest=contest, actor=organiser, stage="defence")
     for code, _title, _title_en in nominations:
         operations.public_vote_set_open(contest=contest, actor=organiser, nomination=code, is_open=True)

@@ -219,3 +219,17 @@ def test_the_papers_page_lists_them_with_plurals(finalised):
     assert "6 дипломов" in public and "Протокол жюри" not in public
     english = page_client(language="en").get(f"/c/{contest.pk}/papers/").content.decode()
     assert "6 diplomas" in english and "8 participant certificates" in english
+
+
+def test_the_printers_stack_has_every_paper_once_for_organisers_only(finalised):
+    contest = finalised.contest
+    url = f"/c/{contest.pk}/papers/all.pdf"
+    assert page_client(finalised.organiser).get(url).status_code == 409  # nothing issued yet
+    issued = _issue(finalised)
+    response = page_client(finalised.organiser).get(url)
+    reader, text = _text(response.content)
+    assert len(reader.pages) == len(issued) == 14
+    assert all(f"№ {paper.number}" in text for paper in issued)
+    assert text.count("ДИПЛОМ") == 6 and text.count("СЕРТИФИКАТ") == 8
+    assert page_client().get(url).status_code == 302
+    assert page_client(finalised.jurors[0]).get(url).status_code == 403

@@ -80,7 +80,8 @@ def test_pages_for_organisers_are_refused_and_public_pages_open(ready, name):
                 f"/c/{contest.pk}/papers/", f"/c/{contest.pk}/entries/{entry.pk}/diploma.pdf",
                 f"/c/{contest.pk}/entries/{entry.pk}/certificate.pdf", f"/d/{number}/", f"/d/{number}/paper.pdf"):
         assert client.get(url).status_code == 200, url
-    for url in (f"/c/{contest.pk}/ceremony/control/", f"/c/{contest.pk}/papers/protocol.pdf"):
+    for url in (f"/c/{contest.pk}/ceremony/control/", f"/c/{contest.pk}/papers/protocol.pdf",
+                f"/c/{contest.pk}/papers/all.pdf"):
         response = client.get(url)
         assert response.status_code == (302 if actor is None else 403), url
     assert client.get(f"/c/{contest.pk}/ceremony/live/?view=control").status_code == 403
