@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DESKTOP, PHONE, SCREEN, screenshot
+from tests.e2e.conftest import DESKTOP, PHONE, SCREEN, live_ready, screenshot
 from tests.e2e.test_accessibility import serious
 
 pytestmark = pytest.mark.e2e
@@ -106,6 +106,7 @@ def test_a_juror_scores_two_entries_the_screen_follows_the_organiser_finalises(
 
     screen = contexts(SCREEN).new_page()
     screen.goto(f"{server.url}/c/{contest_id}/screen/")
+    live_ready(screen)  # the audience session is public: the screen holds its socket
     assert progress_of(screen, first).startswith("0/")
     found = {"screen": serious(screen)}
     screenshot(screen, "contest-screen-1920.png")
@@ -133,7 +134,11 @@ def test_a_juror_scores_two_entries_the_screen_follows_the_organiser_finalises(
         expect(phone.locator(".messages")).to_contain_text("Ваши оценки отправлены")
     expect(phone.locator(".jury-progress")).to_contain_text("Отправлено 2 из")
 
-    # The screen converges by itself (the socket's contest.progress, or the slow poll).
+    # The screen follows live: the audience session's socket carried contest.progress (the slow
+    # poll is only the fallback), and the fragment came back with the new counts.
+    expect(screen.locator("#live-root")).to_have_attribute(
+        "data-last-event", "contest.progress", timeout=10_000
+    )
     expect(screen.locator(f"[data-entry='{first}'] .entry-progress")).to_have_attribute(
         "data-progress", re.compile(r"^1/"), timeout=25_000
     )

@@ -32,6 +32,7 @@
       if (typeof message.type !== "string" || message.type.indexOf("contest.") !== 0) return;
       var about = message.contest !== undefined ? message.contest : message.contest_id;
       if (about !== undefined && String(about) !== contestId) return; // another contest of the same hall
+      root.dataset.lastEvent = message.type; // what came live (the browser test reads it)
       refresh();
     },
   });
