@@ -121,6 +121,10 @@ def jury(request: HttpRequest, contest_id: int) -> HttpResponse:
     if isinstance(juror, HttpResponse):
         return juror
     sheets = selectors.juror_sheets(juror)
+    order = {code: index for index, code in enumerate(contest.nomination_codes())}
+    sheets.sort(
+        key=lambda sheet: (order.get(sheet["entry"].nomination, len(order)), sheet["entry"].pk)
+    )
     active = [sheet for sheet in sheets if not sheet["recused"]]
     return render(
         request,

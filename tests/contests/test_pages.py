@@ -229,6 +229,14 @@ def test_a_juror_saves_a_draft_submits_and_changes_with_a_reason(selection: Worl
     incomplete = browser.post(url, {"score_relevance": "6", "action": "submit"})
     assert incomplete.status_code == 400
     assert "Поставьте балл по этому критерию" in text(incomplete)
+    # The refused form keeps what was chosen, and each score is described by its level's sentence.
+    assert 'id="id_score_relevance_6" aria-describedby="level-relevance-6" checked' in text(
+        incomplete
+    )
+    assert (
+        'id="level-relevance-6"><strong>6</strong> — Актуальность проблемы: уровень 6 из 10'
+        in text(incomplete)
+    )
     sheet.refresh_from_db()
     assert sheet.submitted_at is None
 

@@ -122,6 +122,11 @@ def test_a_juror_scores_two_entries_the_screen_follows_the_organiser_finalises(
         for criterion, value in (("relevance", 7), ("impact", 8), ("replicability", 6)):
             phone.locator(f"label[for=id_score_{criterion}_{value}]").click()
         expect(phone.locator("#levels-impact li[data-level='8']")).to_be_visible()
+        if number == 1:  # the keyboard works too: arrows move the score within a criterion
+            phone.locator("#id_score_relevance_7").focus()
+            phone.keyboard.press("ArrowRight")
+            expect(phone.locator("#id_score_relevance_8")).to_be_checked()
+            expect(phone.locator("#levels-relevance li[data-level='8']")).to_be_visible()
         if number == 0:
             found["sheet"] = serious(phone)
             screenshot(phone, "contest-sheet-phone.png")
