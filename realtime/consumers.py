@@ -23,7 +23,8 @@ from ideas.api.parsers import loads_bounded
 from ideas.errors import DomainError
 from ideas.models import CaseSession, Participant
 from realtime import daphne_socket
-from realtime.hub import Connection, Hub, current_hub, in_thread, message_text
+from realtime.batching import Batcher
+from realtime.hub import Connection, Hub, current_hub, message_text
 from realtime.intake import current_intake
 
 logger = logging.getLogger("veche.realtime")
@@ -45,10 +46,19 @@ class Access:
     message: str = ""
 
 
-def resolve_access(session_id: int, user: Any, participant: Participant | None, language: str) -> Access:
+def resolve_access(
+    session_id: int,
+    user: Any,
+    participant: Participant | None,
+    language: str,
+    *,
+    session: CaseSession | None = None,
+    looked_up: bool = False,
+) -> Access:
     """Who may watch this session, and as whom (the REST API's visibility rules)."""
     with translation.override(language):
-        session = CaseSession.objects.select_related("forum").filter(pk=session_id).first()
+        if not looked_up:
+            session = CaseSession.objects.select_related("forum").filter(pk=session_id).first()
         if session is None:
             return Access(None, close_code=CLOSE_NOT_FOUND, error_code="not_found", message=str(_("No such session.")))
         viewer = selectors.Viewer(user, participant)  # the read rule: ideas.selectors
@@ -64,6 +74,20 @@ def resolve_access(session_id: int, user: Any, participant: Participant | None, 
             error_code="forbidden",
             message=str(_("This session is not public. Join it with its code to follow it live.")),
         )
+
+
+def resolve_accesses(asks: list[tuple[int, Any, Participant | None, str]]) -> list[Access]:
+    """`resolve_access` for many connects at once: each session is read once for all who ask for it."""
+    ids = {session_id for session_id, _user, _participant, _language in asks}
+    sessions = {s.pk: s for s in CaseSession.objects.select_related("forum").filter(pk__in=ids)}
+    return [
+        resolve_access(session_id, user, participant, language, session=sessions.get(session_id), looked_up=True)
+        for session_id, user, participant, language in asks
+    ]
+
+
+# A reconnect storm's handshakes are checked together (one session query a batch): `realtime.batching`.
+_accesses: Batcher[tuple[int, Any, Participant | None, str], Access] = Batcher(resolve_accesses)
 
 
 def request_language(scope: dict[str, Any]) -> str:
@@ -135,8 +159,8 @@ class SessionConsumer(AsyncWebsocketConsumer):
                 message = str(_("This token is not valid; join the session again."))
             await self._refuse(CLOSE_INVALID_TOKEN, "invalid_token", message)
             return
-        access = await in_thread(resolve_access)(
-            self.session_id, self.scope.get("user"), self.scope.get("participant"), self.language
+        access = await _accesses.call(
+            (self.session_id, self.scope.get("user"), self.scope.get("participant"), self.language)
         )
         if access.role is None:
             await self._refuse(access.close_code, access.error_code, access.message)

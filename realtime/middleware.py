@@ -25,15 +25,33 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 
 from ideas.api.authentication import principal_for_token
-from realtime.hub import in_thread
+from ideas.models import Participant, hash_token
+from realtime.batching import Batcher
 
 
-def _principal_sync(token: str) -> tuple[Any, Any] | None:
-    return principal_for_token(token)
+def principals_for_tokens(tokens: list[str]) -> list[tuple[Any, Any] | None]:
+    """`principal_for_token` of many tokens: participants' in one query, staff tokens one by one (rare)."""
+    hashes = {hash_token(t): t for t in tokens if t.startswith(Participant.TOKEN_PREFIX)}
+    found = {
+        p.token_hash: p for p in Participant.objects.select_related("session", "user").filter(token_hash__in=hashes)
+    }
+    answers: list[tuple[Any, Any] | None] = []
+    for token in tokens:
+        if token.startswith(Participant.TOKEN_PREFIX):
+            participant = found.get(hash_token(token))
+            answers.append(None if participant is None else (participant.user or AnonymousUser(), participant))
+        else:
+            answers.append(principal_for_token(token))
+    return answers
 
 
-# In the shared pool, not the one thread_sensitive thread: a hall connecting at once must not queue.
-_principal = in_thread(_principal_sync)
+# In the shared pool, not the one thread_sensitive thread; the tokens of a hall connecting at once
+# are looked up together (`realtime.batching`).
+_principals: Batcher[str, tuple[Any, Any] | None] = Batcher(principals_for_tokens)
+
+
+async def _principal(token: str) -> tuple[Any, Any] | None:
+    return await _principals.call(token)
 
 
 class _TokenMiddleware(BaseMiddleware):
