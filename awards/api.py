@@ -11,11 +11,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.request import Request
@@ -23,7 +28,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from awards import operations, selectors
-from awards.models import Document, DocumentKind
+from awards.models import CeremonyState, Document, DocumentKind
 from backend import links
 from contests.models import Contest
 from ideas.errors import Forbidden, InvalidInput, NotFound, WrongStage
@@ -127,11 +132,27 @@ def _ceremony(contest: Contest, viewer: Viewer) -> dict[str, Any]:
 # --- views ---------------------------------------------------------------------------------------
 
 
+class UnchangedSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    changed = serializers.BooleanField()
+
+
 class CeremonyView(APIView):
-    @extend_schema(operation_id="contest_ceremony", responses={200: CeremonySerializer, 404: ERROR},
-                   summary="What the ceremony has revealed so far (nothing not yet revealed)")
+    @extend_schema(
+        operation_id="contest_ceremony", summary="What the ceremony has revealed so far (nothing not yet revealed)",
+        parameters=[OpenApiParameter("since", int, description=(
+            "The version the page shows: if it is still the current one, only {version, changed: false} comes "
+            "back (one indexed read), so a hall of phones can poll cheaply."))],
+        responses={200: PolymorphicProxySerializer("CeremonyOrUnchanged", [CeremonySerializer, UnchangedSerializer],
+                                                   resource_type_field_name=None), 404: ERROR},
+    )
     def get(self, request: Request, contest_id: str) -> Response:
         contest = _contest(request, contest_id)
+        since = request.query_params.get("since", "")
+        if since.isdigit() and len(since) < 12:
+            current = CeremonyState.objects.filter(contest=contest).values_list("version", flat=True).first() or 0
+            if current == int(since):
+                return Response({"version": current, "changed": False})
         return Response(_ceremony(contest, Viewer.of_request(request)))
 
 
@@ -152,7 +173,7 @@ def _action_view(name: str, summary: str) -> type[CeremonyActionView]:
         operation_id=f"contest_ceremony_{name}", request=None, summary=summary,
         responses={200: CeremonySerializer, 401: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
     )
-    view = type(f"Ceremony{name.title()}View", (CeremonyActionView,), {"action": name})
+    view = cast(type[CeremonyActionView], type(f"Ceremony{name.title()}View", (CeremonyActionView,), {"action": name}))
     setattr(view, "post", schema(view.post))  # noqa: B010 - decorating a method of a class made here
     return view
 

@@ -164,3 +164,14 @@ def test_the_control_page_says_so_before_the_results_are_final(unfinalised):
     response = page_client(unfinalised.organiser).post(url, {"action": "start"}, follow=True)
     assert "Итоги ещё не окончательные" in response.content.decode()
     assert not CeremonyState.objects.exists()
+
+
+def test_polling_with_the_current_version_gets_a_small_answer(finalised):
+    contest = finalised.contest
+    state = operations.ceremony_start(contest=contest, actor=finalised.organiser)
+    small = client_for().get(f"/api/v1/contests/{contest.pk}/ceremony/?since={state.version}")
+    assert small.json() == {"version": state.version, "changed": False}
+    operations.ceremony_step(contest=contest, actor=finalised.organiser)
+    full = client_for().get(f"/api/v1/contests/{contest.pk}/ceremony/?since={state.version}").json()
+    assert full["version"] == state.version + 1 and full["places"][-1]["revealed"] is True
+    assert client_for().get(f"/api/v1/contests/{contest.pk}/ceremony/?since=abc").json()["phase"] == "nomination"

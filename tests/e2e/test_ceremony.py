@@ -159,3 +159,35 @@ def test_the_screen_of_someone_who_may_not_conduct_ignores_the_keyboard(server, 
         f"import json; from awards.models import CeremonyState; "
         f"print(json.dumps(getattr(CeremonyState.objects.filter(contest_id={contest}).first(), 'version', 0)))"
     ) == int(before or 0)
+
+
+ISSUE = """
+import json
+from django.contrib.auth import get_user_model
+from awards import operations
+from awards.models import Document
+from contests.models import Contest
+contest = Contest.objects.get(pk=%(contest)d)
+operations.documents_issue(contest=contest, actor=get_user_model().objects.get(username="%(organiser)s"))
+print(json.dumps(Document.objects.filter(contest=contest, kind="diploma").order_by("place").first().number))
+"""
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_the_papers_and_their_verification_pass_axe(server, contexts, ceremony, language):
+    number = server.query(ISSUE % {"contest": ceremony["contest"], "organiser": ceremony["organiser"]})
+    locale = "ru-RU" if language == "ru" else "en-US"
+    page = contexts(PHONE, locale=locale).new_page()
+    found: dict[str, list[str]] = {}
+    page.goto(f"{server.url}/d/{number}/")
+    expect(page.locator(".verify-good")).to_have_text(
+        "✓ Подлинность подтверждена" if language == "ru" else "✓ Authenticity confirmed"
+    )
+    found["verified"] = serious(page)
+    page.goto(f"{server.url}/d/1-ZZZZZZZZ/")
+    expect(page.locator(".verify-bad")).to_be_visible()
+    found["unknown"] = serious(page)
+    page.goto(f"{server.url}/c/{ceremony['contest']}/papers/")
+    expect(page.locator("#diplomas")).to_contain_text("6")
+    found["papers"] = serious(page)
+    assert found == {name: [] for name in found}, found

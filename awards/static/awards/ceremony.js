@@ -52,7 +52,7 @@
   }
 
   function poll() {
-    fetch(root.dataset.stateUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    fetch(root.dataset.stateUrl + "?since=" + encodeURIComponent(version || "0"), { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (state) {
         if (state && String(state.version) !== String(version)) return refresh();
