@@ -63,6 +63,8 @@ def is_organiser(entry: Entry, actor: Any) -> bool:
 
 
 def may_edit(practice: Practice, actor: Any) -> bool:
+    if not _signed_in(actor):  # most readers: no need to load the entry at all
+        return False
     return is_team(practice.entry, actor) or is_organiser(practice.entry, actor)
 
 
