@@ -392,3 +392,9 @@ def test_the_screen_shows_public_tallies_only_if_the_regulations_say_so(
     )  # the hall joins the vote with the audience session's code
     english = text(client(language="en").get(f"/c/{world.contest.pk}/screen/live"))
     assert ("1 vote" in english) == shown
+
+
+def test_ids_out_of_any_range_are_no_contest(world: World) -> None:
+    huge = "9" * 30
+    for path in (f"/c/{huge}/", f"/c/{huge}/screen/live", f"/c/{world.contest.pk}/jury/{huge}/"):
+        assert client(world.juror_user(0)).get(path).status_code == 404, path
