@@ -154,7 +154,7 @@ async def connect(url: str, origin: str, on_message: OnMessage, timeout: float =
     loop = asyncio.get_running_loop()
     _transport, protocol = await asyncio.wait_for(
         loop.create_connection(
-            lambda: ClientProtocol(parts.netloc, path, origin, on_message), parts.hostname, parts.port
+            lambda: ClientProtocol(parts.netloc, path, origin, on_message), parts.hostname or "127.0.0.1", parts.port or 80
         ),
         timeout,
     )
