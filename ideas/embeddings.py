@@ -222,7 +222,7 @@ def _rerank_by_grouping_vectors(idea_id: int, found: list[SimilarIdea]) -> list[
         return found
 
     def vector(pk: int) -> np.ndarray:
-        return np.frombuffer(bytes(stored[pk][1]), dtype=np.float32)
+        return np.frombuffer(bytes(stored[pk][1] or b""), dtype=np.float32)
 
     by_id = {item.idea_id: item for item in head}
     ranked = rerank(
@@ -299,7 +299,7 @@ def grouping_vectors(idea_ids: list[int], texts: list[str]) -> tuple[str, np.nda
     if encoder is None or not idea_ids:
         return None
     stored = {
-        pk: np.frombuffer(bytes(blob), dtype=np.float32)
+        pk: np.frombuffer(bytes(blob or b""), dtype=np.float32)
         for pk, blob in Idea.objects.filter(
             pk__in=idea_ids, grouping_embedding_model=encoder.name, grouping_embedding__isnull=False
         ).values_list("pk", "grouping_embedding")
