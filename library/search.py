@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.db.models import QuerySet
 
 from archive.search import (
     CANDIDATES,
@@ -24,7 +23,7 @@ from archive.search import (
     vector_index,
 )
 from library.models import Practice, PracticeVersion
-from library.selectors import LibraryFilters, public_practices
+from library.selectors import LibraryFilters, public_practices, public_versions
 
 # The meaning channel keeps a card only when the query's cosine reaches this floor, per encoder
 # (prefix of `Encoder.name`). A short query against a whole card scores low with USE: on the demo
@@ -42,10 +41,6 @@ class PracticeHit:
     practice: Practice
     score: float
     channels: list[str] = field(default_factory=list)
-
-
-def _scope(filters: LibraryFilters) -> QuerySet[PracticeVersion]:
-    return PracticeVersion.objects.filter(current_of__in=filters.apply(public_practices()))
 
 
 def _practices_of(version_ids: list[int]) -> dict[int, Practice]:
@@ -69,7 +64,7 @@ def library_search(filters: LibraryFilters, *, limit: int = SEARCH_LIMIT, semant
     query = filters.query.strip()
     if not query:
         return []
-    scope = _scope(filters)
+    scope = public_versions(filters)
     lexical_ids = lexical_ranking(query, scope, tie_break="id")
     meaning: list[int] = []
     if semantic:

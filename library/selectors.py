@@ -30,9 +30,14 @@ def public_practices() -> QuerySet[Practice]:
     return Practice.objects.filter(withdrawn_at__isnull=True, current_version__isnull=False)
 
 
-def public_versions() -> QuerySet[PracticeVersion]:
-    """The current version of every public practice (what search and similar practices read)."""
-    return PracticeVersion.objects.filter(current_of__in=public_practices())
+def public_versions(filters: LibraryFilters | None = None) -> QuerySet[PracticeVersion]:
+    """The current version of every public practice, filtered (what search and similar practices read).
+
+    One join through `current_of` (a version is current exactly when a practice points at it),
+    and no default ordering: the search asks for ids, and the planner should see nothing more.
+    """
+    versions = PracticeVersion.objects.filter(current_of__withdrawn_at__isnull=True).order_by()
+    return filters.apply_to_versions(versions) if filters is not None else versions
 
 
 def practice_public(pk: int) -> Practice | None:
@@ -52,13 +57,20 @@ class LibraryFilters:
     year: int | None = None
 
     def apply(self, practices: QuerySet[Practice]) -> QuerySet[Practice]:
+        return practices.filter(**self._lookups(nomination="nomination", territory="current_version__territory", year="year"))
+
+    def apply_to_versions(self, versions: QuerySet[PracticeVersion]) -> QuerySet[PracticeVersion]:
+        return versions.filter(**self._lookups(nomination="current_of__nomination", territory="territory", year="current_of__year"))
+
+    def _lookups(self, **fields: str) -> dict[str, Any]:
+        lookups: dict[str, Any] = {}
         if self.nomination:
-            practices = practices.filter(nomination=self.nomination)
+            lookups[fields["nomination"]] = self.nomination
         if self.territory:
-            practices = practices.filter(current_version__territory=self.territory)
+            lookups[fields["territory"]] = self.territory
         if self.year is not None:
-            practices = practices.filter(year=self.year)
-        return practices
+            lookups[fields["year"]] = self.year
+        return lookups
 
     @property
     def narrowed(self) -> bool:
