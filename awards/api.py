@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -157,30 +157,45 @@ class CeremonyView(APIView):
 
 
 class CeremonyActionView(APIView):
-    action = "step"
+    """One step of the ceremony (start, step, back): organisers only, refused before results are final."""
 
-    def post(self, request: Request, contest_id: str) -> Response:
+    operation = staticmethod(operations.ceremony_step)
+
+    def act(self, request: Request, contest_id: str) -> Response:
         _signed_in(request)
         contest = _contest(request, contest_id)
-        operation = {"start": operations.ceremony_start, "step": operations.ceremony_step,
-                     "back": operations.ceremony_back}[self.action]
-        operation(contest=contest, actor=request.user)
+        self.operation(contest=contest, actor=request.user)
         return Response(_ceremony(contest, Viewer.of_request(request)))
 
 
-def _action_view(name: str, summary: str) -> type[CeremonyActionView]:
-    schema = extend_schema(
-        operation_id=f"contest_ceremony_{name}", request=None, summary=summary,
-        responses={200: CeremonySerializer, 401: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
-    )
-    view = cast(type[CeremonyActionView], type(f"Ceremony{name.title()}View", (CeremonyActionView,), {"action": name}))
-    setattr(view, "post", schema(view.post))  # noqa: B010 - decorating a method of a class made here
-    return view
+ACTION_RESPONSES = {200: CeremonySerializer, 401: ERROR, 403: ERROR, 404: ERROR, 409: ERROR}
 
 
-CeremonyStartView = _action_view("start", "Start (or restart) the ceremony: organisers; 409 before results are final")
-CeremonyStepView = _action_view("step", "Reveal the next place, nomination or the audience award: organisers")
-CeremonyBackView = _action_view("back", "Undo the last reveal: organisers")
+class CeremonyStartView(CeremonyActionView):
+    operation = staticmethod(operations.ceremony_start)
+
+    @extend_schema(operation_id="contest_ceremony_start", request=None, responses=ACTION_RESPONSES,
+                   summary="Start (or restart) the ceremony: organisers; 409 before the results are final")
+    def post(self, request: Request, contest_id: str) -> Response:
+        return self.act(request, contest_id)
+
+
+class CeremonyStepView(CeremonyActionView):
+    operation = staticmethod(operations.ceremony_step)
+
+    @extend_schema(operation_id="contest_ceremony_step", request=None, responses=ACTION_RESPONSES,
+                   summary="Reveal the next place (the last prize first), nomination or the audience award")
+    def post(self, request: Request, contest_id: str) -> Response:
+        return self.act(request, contest_id)
+
+
+class CeremonyBackView(CeremonyActionView):
+    operation = staticmethod(operations.ceremony_back)
+
+    @extend_schema(operation_id="contest_ceremony_back", request=None, responses=ACTION_RESPONSES,
+                   summary="Undo the last reveal: organisers")
+    def post(self, request: Request, contest_id: str) -> Response:
+        return self.act(request, contest_id)
 
 
 class DocumentsView(APIView):
