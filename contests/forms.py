@@ -109,3 +109,13 @@ class FinaliseForm(forms.Form):
             for item in self.disputed
             if self.cleaned_data.get(f"discussed_{item['entry']}")
         ]
+
+
+class PublicVoteForm(forms.Form):
+    """A participant's public vote: the entry they pick (one button per entry on the phone page)."""
+
+    entry = forms.IntegerField(
+        min_value=1,
+        max_value=2**31 - 1,  # an id beyond any database integer is no entry (404), never a 500
+        error_messages={"required": _("Choose an entry to vote for.")},
+    )

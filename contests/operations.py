@@ -598,9 +598,11 @@ def contest_finalise(*, contest: Contest, actor: Any, discussed: Any = ()) -> Co
         results = selectors.results_for(contest)
         undiscussed = sorted(set(results.disputed) - set(discussed))
         if undiscussed:
+            # Named by title (the organiser knows entries by title, not by id), in id order.
+            titles = dict(contest.entries.filter(pk__in=undiscussed).values_list("id", "title"))
             raise Conflict(
                 _("The jurors disagree strongly on entries %(entries)s: discuss them before finalising.")
-                % {"entries": ", ".join(str(e) for e in undiscussed)},
+                % {"entries": ", ".join(_("“%(title)s”") % {"title": titles.get(e, e)} for e in undiscussed)},
                 code="disputed",
             )
         now = timezone.now()

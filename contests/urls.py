@@ -15,6 +15,7 @@ urlpatterns = [
     path("c/<int:contest_id>/organise/stage", views.organise_stage, name="organise_stage"),
     path("c/<int:contest_id>/organise/vote", views.organise_vote, name="organise_vote"),
     path("c/<int:contest_id>/organise/finalise", views.organise_finalise, name="organise_finalise"),
+    path("c/<int:contest_id>/vote/", views.vote, name="vote"),
     path("c/<int:contest_id>/results/", views.results, name="results"),
     path("c/<int:contest_id>/screen/", views.screen, name="screen"),
     path("c/<int:contest_id>/screen/live", views.screen_live, name="screen_live"),

@@ -16,10 +16,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from contests import operations, selectors
-from contests.forms import ConflictForm, FinaliseForm, ScoreForm
+from contests.forms import ConflictForm, FinaliseForm, PublicVoteForm, ScoreForm
 from contests.models import (
     Contest,
     ContestArchive,
@@ -34,8 +35,9 @@ from contests.templatetags.contest_pages import (
     results_view,
     rule_in_words,
 )
+from contests.voters import participant_of
 from ideas.errors import DomainError
-from ideas.selectors import Viewer, session_visible
+from ideas.selectors import Viewer, join_code_visible, session_visible
 
 SCREEN_POLL_SECONDS = 15  # the big screen's fallback refresh when no live message arrives
 
@@ -481,3 +483,104 @@ def screen(request: HttpRequest, contest_id: int) -> HttpResponse:
 def screen_live(request: HttpRequest, contest_id: int) -> HttpResponse:
     contest = _contest(request, contest_id)
     return render(request, "contests/_screen_live.html", _screen_context(request, contest))
+
+
+# --- the participant's public vote (a phone page) ------------------------------------------------
+
+
+def _ballot_context(
+    request: HttpRequest, contest: Contest, ballot: dict[str, Any], **extra: Any
+) -> dict[str, Any]:
+    """Each nomination with its title in the reader's language, the entry voted for, the refusal."""
+    refused_in = extra.pop("refused_in", "")
+    nominations = []
+    for item in ballot["nominations"]:
+        chosen = next((e for e in item["entries"] if e.pk == item["my_vote"]), None)
+        nominations.append(
+            {
+                **item,
+                "title": localised(item, "title"),
+                "chosen": chosen,
+                "refusal": extra.get("refusal", "") if item["code"] == refused_in else "",
+            }
+        )
+    return {
+        "contest": contest,
+        "nominations": nominations,
+        "voted": sum(1 for item in nominations if item["my_vote"] is not None),
+        "open_count": sum(1 for item in nominations if item["open"]),
+        **extra,
+    }
+
+
+def _not_joined(request: HttpRequest, contest: Contest, *, status: int = 200) -> HttpResponse:
+    """How to join the audience session; its title and code only for those who may read them."""
+    session = contest.audience_session
+    viewer = Viewer(request.user)
+    visible = session is not None and session_visible(session, viewer)
+    code_visible = visible and session is not None and join_code_visible(session, viewer)
+    return render(
+        request,
+        "contests/vote_join.html",
+        {
+            "contest": contest,
+            "session": session if visible else None,
+            "has_audience": session is not None,
+            "join_code": session.join_code if code_visible and session is not None else "",
+        },
+        status=status,
+    )
+
+
+@never_cache  # one participant's ballot and vote: never stored by a cache
+@require_http_methods(["GET", "POST"])
+def vote(request: HttpRequest, contest_id: int) -> HttpResponse:
+    """The audience's phone: open nominations, entries in this participant's own order, one vote each.
+
+    Works without JavaScript: one small form per entry. A refused vote (closed nomination, a
+    second vote) shows the operation's message by its nomination, with its 4xx status.
+    """
+    contest = get_object_or_404(
+        Contest.objects.select_related("forum", "audience_session"), pk=contest_id
+    )
+    participant = participant_of(request, contest.audience_session)
+    viewer = Viewer(request.user, participant)
+    if not selectors.contest_visible(contest, viewer):
+        raise Http404
+    ballot = selectors.ballot_for(contest, viewer)
+    if ballot is None:
+        return _not_joined(request, contest, status=403 if request.method == "POST" else 200)
+    if request.method == "GET":
+        return render(request, "contests/vote.html", _ballot_context(request, contest, ballot))
+    form = PublicVoteForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "contests/vote.html",
+            _ballot_context(request, contest, ballot, form_error=_("Choose an entry to vote for.")),
+            status=400,
+        )
+    entry = Entry.objects.filter(contest=contest, pk=form.cleaned_data["entry"]).first()
+    if entry is None:
+        raise Http404
+    try:
+        operations.public_vote_cast(
+            contest=contest,
+            participant=participant,
+            entry=entry,
+            address=request.META.get("REMOTE_ADDR", ""),
+        )
+    except DomainError as error:
+        ballot = selectors.ballot_for(contest, viewer) or ballot  # as it is now, after the refusal
+        return render(
+            request,
+            "contests/vote.html",
+            _ballot_context(
+                request, contest, ballot, refusal=str(error.message), refused_in=entry.nomination
+            ),
+            status=error.status_code,
+        )
+    messages.success(
+        request, _("Your vote is counted: “%(title)s”. Thank you!") % {"title": entry.title}
+    )
+    return redirect(f"{request.path}#nomination-{entry.nomination}")
