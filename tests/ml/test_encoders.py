@@ -103,3 +103,18 @@ def test_e5_backend_end_to_end() -> None:
     query = encoder.encode(["Починить дороги и тротуары"])[0]
     assert top_k(query, matrix, 1)[0][0] == 0
     assert np.allclose(np.linalg.norm(matrix, axis=1), 1.0, atol=1e-4)
+
+
+def test_grouping_encoder_follows_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ml.encoders import grouping_encoder_spec
+
+    monkeypatch.delenv("VECHE_GROUPING_MODEL", raising=False)
+    monkeypatch.delenv("VECHE_EMBEDDING_MODEL", raising=False)
+    assert grouping_encoder_spec() == "e5"
+    # A host (or test) that chose the model-free lexical search gets no grouping model either.
+    monkeypatch.setenv("VECHE_EMBEDDING_MODEL", "lexical")
+    assert grouping_encoder_spec() is None
+    monkeypatch.setenv("VECHE_GROUPING_MODEL", "e5")
+    assert grouping_encoder_spec() == "e5"
+    monkeypatch.setenv("VECHE_GROUPING_MODEL", "none")
+    assert grouping_encoder_spec() is None
