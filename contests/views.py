@@ -551,7 +551,21 @@ def vote(request: HttpRequest, contest_id: int) -> HttpResponse:
     if ballot is None:
         return _not_joined(request, contest, status=403 if request.method == "POST" else 200)
     if request.method == "GET":
-        return render(request, "contests/vote.html", _ballot_context(request, contest, ballot))
+        context = _ballot_context(request, contest, ballot)
+        voted_in = request.GET.get("voted", "")
+        thanked = next(
+            (
+                item
+                for item in context["nominations"]
+                if item["code"] == voted_in and item["chosen"]
+            ),
+            None,
+        )
+        if thanked is not None:
+            context["thanks"] = _("Your vote is counted: “%(title)s”. Thank you!") % {
+                "title": thanked["chosen"].title
+            }
+        return render(request, "contests/vote.html", context)
     form = PublicVoteForm(request.POST)
     if not form.is_valid():
         return render(
@@ -580,7 +594,6 @@ def vote(request: HttpRequest, contest_id: int) -> HttpResponse:
             ),
             status=error.status_code,
         )
-    messages.success(
-        request, _("Your vote is counted: “%(title)s”. Thank you!") % {"title": entry.title}
-    )
-    return redirect(f"{request.path}#nomination-{entry.nomination}")
+    # The thanks are shown from the stored vote (`?voted=`), not a flash message: the vote is
+    # the page's own state, and a reload says the same.
+    return redirect(f"{request.path}?voted={entry.nomination}#nomination-{entry.nomination}")

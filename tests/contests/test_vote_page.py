@@ -89,8 +89,8 @@ def test_one_vote_the_choice_is_shown_and_a_second_is_refused_in_words(voting: W
     browser, participant = phone(voting)
     first, second = tos_ids(voting)[:2]
     done = browser.post(url(voting), {"entry": first})
-    assert done.status_code == 302 and done["Location"].endswith("#nomination-tos")
-    page = text(browser.get(url(voting)))
+    assert done.status_code == 302 and done["Location"].endswith("?voted=tos#nomination-tos")
+    page = text(browser.get(done["Location"]))
     title = next(entry.title for entry in voting.entries if entry.pk == first)
     assert f"Ваш голос учтён: «{title}». Спасибо!" in page
     assert re.search(r"Ваш голос:</strong>\s*" + re.escape(title), page)
