@@ -32,9 +32,10 @@ The rules, in the order they apply:
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 RULES: tuple[str, ...] = ("median", "mean", "trimmed_mean")
@@ -129,7 +130,11 @@ def variant_name(rule: str, normalise: bool) -> str:
 
 def aggregate(values: list[float], rule: str, trim: float = DEFAULT_TRIM) -> float:
     """One cell's values by the rule; `values` is non-empty. Order-free: sorted first."""
-    ordered = sorted(values)
+    return _aggregate_sorted(sorted(values), rule, trim)
+
+
+def _aggregate_sorted(ordered: list[Any], rule: str, trim: float) -> float:
+    """`aggregate` of values already in ascending order (a cell is sorted once for every rule)."""
     count = len(ordered)
     if rule == "median":
         middle = count // 2
@@ -156,14 +161,23 @@ def zscores(values_by_juror: Mapping[int, list[tuple[int, str, int]]]) -> dict[t
     """
     result: dict[tuple[int, int, str], float] = {}
     for juror, triples in values_by_juror.items():
-        count = len(triples)
-        total = sum(value for _, _, value in triples)
-        deviations = [count * value - total for _, _, value in triples]
-        squares = sum(d * d for d in deviations)
-        scale = math.sqrt(squares / count) if squares else 0.0
-        for (entry, criterion, _), deviation in zip(triples, deviations, strict=True):
-            result[(juror, entry, criterion)] = deviation / scale if scale else 0.0
+        table = _zscore_table(Counter(value for _, _, value in triples))
+        for entry, criterion, value in triples:
+            result[(juror, entry, criterion)] = table[value]
     return result
+
+
+def _zscore_table(value_counts: Mapping[int, int]) -> dict[int, float]:
+    """One juror's z-score of each value they gave, from how often they gave it (see `zscores`).
+
+    A juror gives at most eleven distinct values, so the z-scores are computed once per value,
+    not once per score; the integers (n, S, Σ(n·v − S)²) are the same whatever the grouping.
+    """
+    count = sum(value_counts.values())
+    total = sum(value * times for value, times in value_counts.items())
+    squares = sum(times * (count * value - total) ** 2 for value, times in value_counts.items())
+    scale = math.sqrt(squares / count) if squares else 0.0
+    return {value: (count * value - total) / scale if scale else 0.0 for value in value_counts}
 
 
 def _competition_ranks(keys: list[tuple[int, tuple[Any, ...]]]) -> dict[int, int]:
@@ -184,12 +198,21 @@ def _competition_ranks(keys: list[tuple[int, tuple[Any, ...]]]) -> dict[int, int
 
 
 @dataclass
+class _Cell:
+    """One entry's counted values on one criterion, each list sorted once for every rule."""
+
+    criterion: str
+    weight: float
+    raw: list[int]  # ascending
+    normalised: list[float]  # the jurors' z-scores, ascending
+
+
+@dataclass
 class _Prepared:
     entries: dict[int, str]
     weights: dict[str, float]
-    counted: dict[tuple[int, str], list[tuple[int, int]]]  # (entry, criterion) → [(juror, value)]
+    cells: dict[int, list[_Cell]]  # entry → its scored criteria, in the regulations' order
     by_juror_raw: dict[int, dict[int, dict[str, int]]]  # entry → juror → criterion → value
-    normalised: dict[tuple[int, int, str], float]
     votes: dict[int, int]
 
 
@@ -203,27 +226,53 @@ def _prepare(
     entry_nomination = {item.entry: item.nomination for item in entries}
     weights = {criterion["code"]: float(criterion["weight"]) for criterion in regulations["criteria"]}
     excluded = set(recused)
-    seen: dict[tuple[int, int, str], int] = {}
-    for score in scores:
-        if (score.juror, score.entry) in excluded:
+    # (entry, criterion) → juror → value; the same checks, in the same order, as score by score.
+    seen: dict[tuple[int, str], dict[int, int]] = {}
+    for juror, entry, criterion, value in map(_SCORE_FIELDS, scores):
+        if (juror, entry) in excluded:
             continue  # a recused juror's score never counts (and a missing one is never a zero)
-        if score.entry not in entry_nomination or score.criterion not in weights:
+        if entry not in entry_nomination or criterion not in weights:
             continue
-        if not SCORE_MIN <= score.value <= SCORE_MAX:
-            raise ValueError(f"score {score.value} out of range")
-        key = (score.juror, score.entry, score.criterion)
-        if key in seen and seen[key] != score.value:
-            raise ValueError(f"two different scores for {key}")  # the database allows one
-        seen[(score.juror, score.entry, score.criterion)] = score.value
-    counted: dict[tuple[int, str], list[tuple[int, int]]] = defaultdict(list)
-    by_juror_raw: dict[int, dict[int, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-    per_juror: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
-    for (juror, entry, criterion), value in sorted(seen.items()):
-        counted[(entry, criterion)].append((juror, value))
-        by_juror_raw[entry][juror][criterion] = value
-        per_juror[juror].append((entry, criterion, value))
+        if not SCORE_MIN <= value <= SCORE_MAX:
+            raise ValueError(f"score {value} out of range")
+        cell = seen.get((entry, criterion))
+        if cell is None:
+            cell = seen[(entry, criterion)] = {}
+        elif juror in cell and cell[juror] != value:
+            raise ValueError(f"two different scores for {(juror, entry, criterion)}")  # the database allows one
+        cell[juror] = value
+    value_counts: dict[int, Counter[int]] = defaultdict(Counter)
+    for cell in seen.values():
+        for juror, value in cell.items():
+            value_counts[juror][value] += 1
+    ztables = {juror: _zscore_table(counts) for juror, counts in value_counts.items()}
+    cells: dict[int, list[_Cell]] = {}
+    by_juror_raw: dict[int, dict[int, dict[str, int]]] = {}
+    for entry in entry_nomination:
+        row: list[_Cell] = []
+        jurors: dict[int, dict[str, int]] = defaultdict(dict)
+        for criterion, weight in weights.items():
+            cell = seen.get((entry, criterion))
+            if not cell:
+                continue
+            row.append(
+                _Cell(
+                    criterion,
+                    weight,
+                    sorted(cell.values()),
+                    sorted([ztables[juror][value] for juror, value in cell.items()]),
+                )
+            )
+            for juror, value in cell.items():
+                jurors[juror][criterion] = value
+        cells[entry] = row
+        if jurors:  # ordered as before: jurors ascending, each one's criteria by code
+            by_juror_raw[entry] = {juror: dict(sorted(jurors[juror].items())) for juror in sorted(jurors)}
     votes = {entry: int(public_votes.get(entry, 0)) for entry in entry_nomination}
-    return _Prepared(entry_nomination, weights, counted, by_juror_raw, zscores(per_juror), votes)
+    return _Prepared(entry_nomination, weights, cells, by_juror_raw, votes)
+
+
+_SCORE_FIELDS = attrgetter("juror", "entry", "criterion", "value")
 
 
 def _jury(
@@ -231,25 +280,18 @@ def _jury(
 ) -> tuple[dict[int, dict[str, float | None]], dict[int, float | None]]:
     criteria: dict[int, dict[str, float | None]] = {}
     totals: dict[int, float | None] = {}
+    unscored: dict[str, float | None] = dict.fromkeys(prepared.weights)
     for entry in prepared.entries:
-        row: dict[str, float | None] = {}
+        row = dict(unscored)
         weighted: list[float] = []
         weight_sum: list[float] = []
-        for criterion, weight in prepared.weights.items():
-            cell = prepared.counted.get((entry, criterion))
-            if not cell:
-                row[criterion] = None
-                continue
-            if normalise:
-                values = [prepared.normalised[(juror, entry, criterion)] for juror, _ in cell]
-            else:
-                values = [float(value) for _, value in cell]
-            value = aggregate(values, rule, trim)
-            row[criterion] = value
-            weighted.append(weight * value)
-            weight_sum.append(weight)
+        for cell in prepared.cells[entry]:
+            value = _aggregate_sorted(cell.normalised if normalise else cell.raw, rule, trim)
+            row[cell.criterion] = value
+            weighted.append(cell.weight * value)
+            weight_sum.append(cell.weight)
         criteria[entry] = row
-        totals[entry] = math.fsum(sorted(weighted)) / math.fsum(sorted(weight_sum)) if weighted else None
+        totals[entry] = math.fsum(weighted) / math.fsum(weight_sum) if weighted else None  # exactly rounded
     return criteria, totals
 
 
@@ -310,11 +352,16 @@ def _combined_ranks(
 
 
 def _spread(rows: dict[int, dict[str, int]], weights: dict[str, float]) -> float | None:
+    # `math.fsum` is exactly rounded, so no order of its terms changes a digit.
     totals = []
+    weight_sums: dict[tuple[str, ...], float] = {}  # most jurors score the same criteria
     for values in rows.values():
-        weight = math.fsum(sorted(weights[c] for c in values))
+        scored = tuple(values)
+        weight = weight_sums.get(scored)
+        if weight is None:
+            weight = weight_sums[scored] = math.fsum([weights[c] for c in scored])
         if weight:
-            totals.append(math.fsum(sorted(weights[c] * v for c, v in values.items())) / weight)
+            totals.append(math.fsum([weights[c] * v for c, v in values.items()]) / weight)
     if len(totals) < 2:
         return None
     return max(totals) - min(totals)
@@ -366,7 +413,7 @@ def compute_results(
     rows = []
     disputed = []
     for entry, nomination in prepared.entries.items():
-        raw = {juror: dict(values) for juror, values in prepared.by_juror_raw.get(entry, {}).items()}
+        raw = prepared.by_juror_raw.get(entry, {})  # built for this call alone: no copy needed
         spread = _spread(raw, prepared.weights)
         is_disputed = spread is not None and spread > threshold
         if is_disputed:
