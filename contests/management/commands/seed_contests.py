@@ -66,6 +66,10 @@ class Command(BaseCommand):
             f"Contest: «{contest.title}» (id {contest.pk}), stage {contest.stage}; "
             f"jurors juror1…juror5 / {JUROR_PASSWORD}; API /api/v1/contests/{contest.pk}/"
         )
+        self.stdout.write(
+            f"Contest pages: /c/{contest.pk}/ (public), /c/{contest.pk}/jury/ (a juror's phone), "
+            f"/c/{contest.pk}/organise/, /c/{contest.pk}/screen/, /c/{contest.pk}/results/"
+        )
         championship = Contest.objects.filter(forum=forum, title=prolog.TITLE).first()
         if championship is None:
             championship = self._create_championship(forum)

@@ -96,6 +96,8 @@ class Command(BaseCommand):
             call_command("seed_programme", stdout=self.stdout._out)
         if apps.is_installed("contests"):  # the Тольятти contest, in the forum seeded just above
             call_command("seed_contests", stdout=self.stdout._out)
+        if apps.is_installed("library"):  # practices published from the contest's entries
+            call_command("seed_library", stdout=self.stdout._out)
 
     @transaction.atomic
     def _create(self, moderator: Any) -> CaseSession:
