@@ -284,6 +284,7 @@ SPECTACULAR_SETTINGS = {
         "StageEnum": "ideas.models.Stage",  # a session's stage (contests have their own)
         "ContestStageEnum": "contests.models.ContestStage",
         "EntryStatusEnum": "contests.models.EntryStatus",
+        "DocumentKindEnum": "awards.models.DocumentKind",  # a paper: diploma or certificate
     },
 }
 

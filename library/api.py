@@ -15,7 +15,6 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -209,7 +208,7 @@ class PracticeViewSet(viewsets.GenericViewSet):
         operations.practice_update(practice=practice, actor=request.user, data=data, note=note)
         return Response(PracticeDetailSerializer(self._public(pk), context=self.get_serializer_context()).data)
 
-    @extend_schema(request=WithdrawSerializer, responses={204: OpenApiTypes.NONE})
+    @extend_schema(request=WithdrawSerializer, responses={204: None})
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
         """Take the card out of the library: it disappears from every page, search and export."""
