@@ -21,6 +21,8 @@ Shape (every key required unless marked optional):
       "min_jurors": 3,
       "disagreement_threshold": 3 (optional),
       "show_public_tallies": false (optional),
+      "prizes": 3 | {"tos": 3, "youth": 1} (optional: places awarded per nomination, all alike
+                or by nomination code; the ceremony and the diplomas read it, 3 when absent),
       "stages": [{"stage": "defence", "title": "Очная защита", "title_en": "…",
                   "when": "16 мая, 10:00–13:00", "description": "…"}] (optional: the
                  calendar the public reads; `stage` is one of the contest's stages, in order)
@@ -60,8 +62,10 @@ KEYS = {
     "disagreement_threshold",
     "show_public_tallies",
     "stages",
+    "prizes",
 }
-REQUIRED = KEYS - {"disagreement_threshold", "show_public_tallies", "stages"}
+REQUIRED = KEYS - {"disagreement_threshold", "show_public_tallies", "stages", "prizes"}
+PRIZES_MAX = 10
 STAGE_CODES = ("submissions", "selection", "defence", "results")  # contests.models.ContestStage, published ones
 DESCRIPTION_MAX = 2000
 
@@ -216,7 +220,27 @@ def validate(document: Any) -> dict[str, Any]:
     }
     if "stages" in document:
         normalised["stages"] = _stages(document["stages"])
+    if "prizes" in document:
+        normalised["prizes"] = _prizes(document["prizes"], [item["code"] for item in nominations])
     return normalised
+
+
+def _prizes(value: Any, nomination_codes: list[str]) -> int | dict[str, int]:
+    """Places per nomination: one whole number for all, or one per nomination of this contest."""
+    wrong = _("Prizes: a whole number of places from 1 to %(max)d, for all nominations or per nomination code.") % {
+        "max": PRIZES_MAX
+    }
+
+    def places(count: Any) -> int:
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= PRIZES_MAX:
+            raise _bad(wrong)
+        return count
+
+    if isinstance(value, dict):
+        if not value or not set(value) <= set(nomination_codes):
+            raise _bad(wrong)
+        return {code: places(value[code]) for code in nomination_codes if code in value}
+    return places(value)
 
 
 def _stages(value: Any) -> list[dict[str, str]]:
