@@ -11,14 +11,17 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import Count, Q
-from django.utils import timezone
+from django.db.models import Count
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from contests import events, photos, regulations, selectors
@@ -41,7 +44,7 @@ from contests.models import (
 )
 from contests.scoring import SCORE_MAX, SCORE_MIN
 from forums.models import Juror as ForumJuror
-from ideas.errors import Conflict, Forbidden, InvalidInput, NotFound, WrongStage
+from ideas.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, WrongStage
 from ideas.models import CaseSession, Forum, Participant
 from ideas.selectors import Viewer
 from ideas.text import clean_text
@@ -508,15 +511,18 @@ def burst_limits() -> dict[str, int]:
     }
 
 
-def _bursts(contest_id: int, address_hash: str, join_code: str, now: Any) -> list[str]:
-    """The sources (address, join code) of a burst this vote would belong to: with it, their votes in
-    the last BURST_WINDOW reach the limit. One query for both (a vote's whole cost is a few queries)."""
-    sources = {"address_hash": address_hash, "join_code": join_code}
-    counts = PublicVote.objects.filter(contest_id=contest_id, created_at__gte=now - BURST_WINDOW).aggregate(
-        **{field: Count("id", filter=Q(**{field: value})) for field, value in sources.items() if value}
-    )
-    limits = burst_limits()
-    return [field for field, count in counts.items() if count + 1 >= limits[field]]
+def _burst_counts(contest_id: int, address_hashes: set[str], join_code: str, now: Any) -> dict[tuple[str, str], int]:
+    """Votes of the last BURST_WINDOW per source ((field, value): the addresses and the join code
+    of a batch). Two queries per contest and batch, whatever the batch's size."""
+    recent = PublicVote.objects.filter(contest_id=contest_id, created_at__gte=now - BURST_WINDOW)
+    counts: dict[tuple[str, str], int] = {}
+    addresses = {value for value in address_hashes if value}
+    if addresses:
+        rows = recent.filter(address_hash__in=addresses).values("address_hash").annotate(n=Count("id")).order_by()
+        counts.update({("address_hash", row["address_hash"]): row["n"] for row in rows})
+    if join_code:
+        counts[("join_code", join_code)] = recent.filter(join_code=join_code).count()
+    return counts
 
 
 def _flag_burst(vote: PublicVote, sources: list[str]) -> None:
@@ -537,6 +543,157 @@ def _flag_burst(vote: PublicVote, sources: list[str]) -> None:
             logger.warning("burst flags of contest %s left to the next vote", vote.contest_id, exc_info=True)
 
 
+@dataclass(frozen=True)
+class PublicVoteCast:
+    """One public vote to apply: who (None: nobody of the audience), for which entry, from where.
+
+    `language`: the voter's, for a refusal's message when the batch runs outside their request
+    (the REST fast path's vote thread); None keeps the active one."""
+
+    contest_id: int
+    participant: Participant | None
+    entry: Entry
+    address: str = ""
+    language: str | None = None
+
+
+def _spoken(cast: PublicVoteCast) -> Any:
+    return translation.override(cast.language) if cast.language else nullcontext()
+
+
+def _public_vote_refusal(current: Contest | None, cast: PublicVoteCast) -> DomainError | None:
+    """Why this vote cannot be cast (before the one-vote rule), in the voter's language; None if it can."""
+    entry, participant = cast.entry, cast.participant
+    with _spoken(cast):
+        if current is None or entry.contest_id != current.pk:
+            return NotFound(_("No such entry in this contest."))
+        if participant is None or current.audience_session_id is None or participant.session_id != current.audience_session_id:
+            return Forbidden(_("Join the contest's audience session to vote."))
+        if entry.status != EntryStatus.PUBLISHED:
+            return NotFound(_("No such entry in this contest."))
+        if not current.current_stage.allows_public_vote() or entry.nomination not in current.open_votes:
+            return WrongStage(_("The public vote in this nomination is closed."))
+    return None
+
+
+def _already_voted(cast: PublicVoteCast) -> Conflict:
+    with _spoken(cast):
+        return Conflict(_("You have already voted in this nomination."), code="already_voted")
+
+
+def _store_public_votes(
+    pending: list[tuple[int, PublicVoteCast, Contest]], one_by_one: bool
+) -> tuple[dict[int, PublicVote | DomainError], dict[tuple[int, str, str], PublicVote]]:
+    """Insert the votes in one transaction, each flagged if it belongs to a burst (counted as if
+    they had come one after another). `one_by_one`: each in a savepoint of its own, so a vote a
+    concurrent request stored first is refused alone. Returns the results by index and the burst
+    sources to mark afterwards ((contest, field, value) → a vote of that burst)."""
+    results: dict[int, PublicVote | DomainError] = {}
+    bursts: dict[tuple[int, str, str], PublicVote] = {}
+    limits = burst_limits()
+    with transaction.atomic():
+        now = timezone.now()
+        counts: dict[int, dict[tuple[str, str], int]] = {}
+        for contest_id in {current.pk for _index, _cast, current in pending}:
+            sample = next(current for _index, _cast, current in pending if current.pk == contest_id)
+            join_code = sample.audience_session.join_code if sample.audience_session else ""
+            addresses = {_address_hash(cast.address) for _index, cast, current in pending if current.pk == contest_id}
+            counts[contest_id] = _burst_counts(contest_id, addresses, join_code, now)
+        votes: list[tuple[int, PublicVoteCast, PublicVote, list[str]]] = []
+        for index, cast, current in pending:
+            join_code = current.audience_session.join_code if current.audience_session else ""
+            address_hash = _address_hash(cast.address)
+            sources = []
+            for field, value in (("address_hash", address_hash), ("join_code", join_code)):
+                if not value:
+                    continue
+                seen = counts[current.pk].get((field, value), 0)
+                if seen + 1 >= limits[field]:
+                    sources.append(field)
+                counts[current.pk][(field, value)] = seen + 1
+            vote = PublicVote(
+                contest=current, nomination=cast.entry.nomination, entry=cast.entry, participant=cast.participant,
+                address_hash=address_hash, join_code=join_code, flagged=bool(sources), created_at=now,
+            )
+            votes.append((index, cast, vote, sources))
+        if one_by_one:
+            stored = []
+            for index, cast, vote, sources in votes:
+                try:
+                    with transaction.atomic():
+                        vote.save(force_insert=True)
+                    stored.append((index, cast, vote, sources))
+                except IntegrityError:
+                    results[index] = _already_voted(cast)
+        else:
+            PublicVote.objects.bulk_create([vote for _index, _cast, vote, _sources in votes])
+            stored = votes
+        tallies = set()
+        for index, _cast, vote, sources in stored:
+            results[index] = vote
+            tallies.add((vote.contest_id, vote.nomination, vote.contest.audience_session_id))
+            for field in sources:
+                bursts[(vote.contest_id, field, getattr(vote, field))] = vote
+        for contest_id, nomination, session_id in sorted(tallies, key=str):
+            events.public_vote(contest_id, nomination, session_id=session_id)  # one per nomination and batch
+    return results, bursts
+
+
+def public_votes_apply(casts: Sequence[PublicVoteCast]) -> list[PublicVote | DomainError]:
+    """Public votes arriving together (the REST fast path's group commit), stored in one transaction.
+
+    Per vote, in order, the same rules as one by one (`public_vote_cast`): an entry of the contest
+    (404), a participant of its audience session (403), an admitted entry (404), its nomination
+    open (409), one vote per participant and nomination (409: a vote stored earlier, an earlier one
+    of this batch, or, under any race, the database's unique constraint). A burst's votes are kept
+    and flagged. A refusal writes nothing; `contest.tally` leaves after commit, once per nomination.
+    The contests are read here, whatever the callers hold, for their open nominations as they are now.
+    """
+    results: list[PublicVote | DomainError | None] = [None] * len(casts)
+    contests = {
+        current.pk: current
+        for current in Contest.objects.select_related("audience_session")
+        .only("id", "stage", "open_votes", "audience_session__id", "audience_session__join_code")
+        .filter(pk__in={cast.contest_id for cast in casts})
+    }
+    checked: list[tuple[int, PublicVoteCast, Contest]] = []
+    for index, cast in enumerate(casts):
+        current = contests.get(cast.contest_id)
+        refusal = _public_vote_refusal(current, cast)
+        if refusal is not None:
+            results[index] = refusal
+        else:
+            assert current is not None and cast.participant is not None  # the refusal said so
+            checked.append((index, cast, current))
+    voted = set()
+    if checked:
+        voted = set(
+            PublicVote.objects.filter(
+                contest_id__in={current.pk for _index, _cast, current in checked},
+                participant_id__in={cast.participant.pk for _index, cast, _current in checked if cast.participant},
+            ).values_list("contest_id", "participant_id", "nomination")
+        )
+    pending = []
+    for index, cast, current in checked:
+        key = (current.pk, cast.participant.pk if cast.participant else None, cast.entry.nomination)
+        if key in voted:  # stored before, or earlier in this batch
+            results[index] = _already_voted(cast)
+            continue
+        voted.add(key)
+        pending.append((index, cast, current))
+    if pending:
+        try:
+            stored, bursts = _store_public_votes(pending, one_by_one=False)
+        except IntegrityError:  # a concurrent request stored one of them first: each on its own
+            stored, bursts = _store_public_votes(pending, one_by_one=True)
+        for index, result in stored.items():
+            results[index] = result
+        for (_contest_id, field, _value), vote in bursts.items():
+            _flag_burst(vote, [field])
+    assert all(result is not None for result in results)
+    return [result for result in results if result is not None]
+
+
 def public_vote_cast(
     *, contest: Contest | int, participant: Participant | None, entry: Entry, address: str = ""
 ) -> PublicVote:
@@ -544,40 +701,13 @@ def public_vote_cast(
 
     Refusals write nothing: no participant of the audience session (403), an entry not in the
     contest or not admitted (404), a closed nomination (409), a second vote (409, the database's
-    unique constraint decides under any race). The contest is read here, whatever the caller
-    holds, for its open nominations as they are now.
+    unique constraint decides under any race). The rules are `public_votes_apply`'s, for one vote.
     """
     contest_id = contest if isinstance(contest, int) else contest.pk
-    current = (
-        Contest.objects.select_related("audience_session")
-        .only("id", "stage", "open_votes", "audience_session__id", "audience_session__join_code")
-        .filter(pk=contest_id)
-        .first()
-    )
-    if current is None or entry.contest_id != current.pk:
-        raise NotFound(_("No such entry in this contest."))
-    if participant is None or current.audience_session_id is None or participant.session_id != current.audience_session_id:
-        raise Forbidden(_("Join the contest's audience session to vote."))
-    if entry.status != EntryStatus.PUBLISHED:
-        raise NotFound(_("No such entry in this contest."))
-    if not current.current_stage.allows_public_vote() or entry.nomination not in current.open_votes:
-        raise WrongStage(_("The public vote in this nomination is closed."))
-    join_code = current.audience_session.join_code if current.audience_session else ""
-    address_hash = _address_hash(address)
-    try:
-        with transaction.atomic():
-            now = timezone.now()
-            sources = _bursts(current.pk, address_hash, join_code, now)
-            vote = PublicVote.objects.create(
-                contest=current, nomination=entry.nomination, entry=entry, participant=participant,
-                address_hash=address_hash, join_code=join_code, flagged=bool(sources), created_at=now,
-            )
-            events.public_vote(current.pk, entry.nomination, session_id=current.audience_session_id)
-    except IntegrityError:
-        raise Conflict(_("You have already voted in this nomination."), code="already_voted") from None
-    if sources:
-        _flag_burst(vote, sources)
-    return vote
+    result = public_votes_apply([PublicVoteCast(contest_id, participant, entry, address)])[0]
+    if isinstance(result, DomainError):
+        raise result
+    return result
 
 
 # --- results -------------------------------------------------------------------------------------
