@@ -22,6 +22,7 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from contests.vote_fast_path import PublicVoteFastPath  # noqa: E402
 from ideas.api.vote_fast_path import RestVoteFastPath  # noqa: E402
 from realtime.middleware import TokenAuthMiddleware  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
@@ -68,9 +69,14 @@ def http_concurrency() -> int:
 
 
 django_http = BoundedHTTP(django_asgi_app, http_concurrency())
-# Plain REST votes go to the process's vote intake (group commit); the rest to Django.
-# VECHE_REST_VOTE_FAST_PATH=0 sends them through DRF's view as well (for comparison).
-http_app = RestVoteFastPath(django_http) if os.environ.get("VECHE_REST_VOTE_FAST_PATH", "1") != "0" else django_http
+# Plain REST votes (on ideas, and the contests' public votes) go to the process's vote intake
+# (group commit); the rest to Django. VECHE_REST_VOTE_FAST_PATH=0 sends them through DRF's
+# views as well (for comparison).
+http_app = (
+    PublicVoteFastPath(RestVoteFastPath(django_http))
+    if os.environ.get("VECHE_REST_VOTE_FAST_PATH", "1") != "0"
+    else django_http
+)
 
 application = ProtocolTypeRouter(
     {

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/contests.py [--entries 500] [--jurors 30] [--criteria 8] [--repeat 3]
     .venv/bin/python bench/contests.py --public-vote [--voters 2000] [--db sqlite|postgres] [--redis URL] [--servers N]
+    .venv/bin/python bench/contests.py --public-vote --drf   # through DRF's view (before the fast path)
 
 Results: every juror scores every entry on every criterion (the worst case: 120,000 scores), a
 few pairs recused, 2,000 public votes; `compute_results` is the pure function the API and the
@@ -49,6 +50,7 @@ def main() -> None:
     parser.add_argument("--postgres-url", default="postgres://postgres@127.0.0.1:5432/veche_bench_contests")
     parser.add_argument("--redis", default="", help="REDIS_URL for the live bus (default: the in-process one)")
     parser.add_argument("--servers", type=int, default=1, help="daphne processes (>1: with --db postgres --redis)")
+    parser.add_argument("--drf", action="store_true", help="votes through DRF's view, not the fast path (comparison)")
     args = parser.parse_args()
     if args.public_vote:
         public_vote_run(args)
@@ -258,6 +260,8 @@ def public_vote_run(args: argparse.Namespace) -> None:
         env["DATABASE_URL"] = args.postgres_url
     if args.redis:
         env["REDIS_URL"] = args.redis
+    if args.drf:
+        env["VECHE_REST_VOTE_FAST_PATH"] = "0"
     if args.servers > 1 and not (args.db == "postgres" and args.redis):
         raise SystemExit("several processes need --db postgres and --redis (one database, one live bus)")
     ports = [free_port() for _ in range(args.servers)]
@@ -300,7 +304,8 @@ def public_vote_run(args: argparse.Namespace) -> None:
     lost = load["acked"] - stored_votes
     print(
         f"public vote: {args.voters:,} voters ({load['double_taps']} tapping twice at once) over REST, "
-        f"{args.servers} daphne, {args.db}{' + Redis bus' if args.redis else ''}, {args.concurrency} connections"
+        f"{args.servers} daphne, {args.db}{' + Redis bus' if args.redis else ''}, {args.concurrency} connections, "
+        f"{'DRF view' if args.drf else 'fast path (vote intake)'}"
     )
     requests = sum(load["statuses"].values())
     per_request = load["server_cpu"] / max(requests, 1)

@@ -665,7 +665,7 @@ def public_votes_apply(casts: Sequence[PublicVoteCast]) -> list[PublicVote | Dom
         else:
             assert current is not None and cast.participant is not None  # the refusal said so
             checked.append((index, cast, current))
-    voted = set()
+    voted: set[tuple[int, int | None, str]] = set()
     if checked:
         voted = set(
             PublicVote.objects.filter(
