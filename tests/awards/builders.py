@@ -14,7 +14,6 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from contests import operations, regulations, selectors
-from contests.models import Contest
 from ideas.models import CaseSession, Forum, Stage
 from ideas.operations import participant_join
 
@@ -65,13 +64,12 @@ def build_contest(
     if separate_award:
         document["combination"] = {"mode": "separate_award"}
     document["disagreement_threshold"] = 10
+    if prizes is not None:
+        document["prizes"] = prizes
     contest = operations.contest_create(
         forum=forum, actor=organiser, title="Конкурс лучших практик", regulations_document=document,
         audience_session=session,
     )
-    if prizes is not None:  # not a key contests.regulations accepts yet: written past it on purpose
-        Contest.objects.filter(pk=contest.pk).update(regulations={**contest.regulations, "prizes": prizes})
-        contest.refresh_from_db()
     panel = [
         operations.juror_add(
             contest=contest, actor=organiser,

@@ -175,3 +175,26 @@ def test_polling_with_the_current_version_gets_a_small_answer(finalised):
     full = client_for().get(f"/api/v1/contests/{contest.pk}/ceremony/?since={state.version}").json()
     assert full["version"] == state.version + 1 and full["places"][-1]["revealed"] is True
     assert client_for().get(f"/api/v1/contests/{contest.pk}/ceremony/?since=abc").json()["phase"] == "nomination"
+
+
+def test_the_audience_phone_page_links_the_ceremony_once_it_starts(finalised):
+    """People in the hall find the ceremony from the session they joined, not from a URL on a slide."""
+    from django.test import Client
+
+    from ideas.operations import participant_join
+    from tests.pages.conftest import phone_cookie
+
+    contest = finalised.contest
+    session = contest.audience_session
+    joined = participant_join(code=session.join_code, display_name="Зритель", sector=session.sector_codes[0])
+    voter = joined.participant
+    voter.token = joined.token  # the raw token, as the join page puts it in the cookie
+    phone = Client(HTTP_ACCEPT_LANGUAGE="ru")
+    name, value = phone_cookie(voter)
+    phone.cookies[name] = value
+    link = f'href="/c/{contest.pk}/ceremony/"'
+    assert link not in phone.get(f"/s/{session.pk}/").content.decode()
+    operations.ceremony_start(contest=contest, actor=finalised.organiser)
+    page = phone.get(f"/s/{session.pk}/").content.decode()
+    assert link in page
+    assert "Идёт церемония награждения: Конкурс лучших практик" in page
