@@ -17,11 +17,13 @@ from typing import Any
 import httpx
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import IntegrityError
 from django.test import override_settings
 from rest_framework.test import APIClient
 
 from contests import events, operations, regulations
 from contests.models import Contest, Entry, PublicVote
+from ideas.errors import Conflict
 from ideas.models import ApiToken, CaseSession, Forum, Stage
 from ideas.operations import participant_join
 from ideas.vote_intake import current_intake
@@ -264,3 +266,27 @@ def test_a_hall_voting_at_once_goes_in_few_transactions_once_each_with_tallies_a
     assert seen and all(payload == {"nomination": "tos", "session": world.session.pk} for _c, _k, payload, _n in seen)
     assert seen[-1][3] == 60  # the last tally event came after the last commit
     assert Contest.objects.get(pk=world.contest.pk).stage == "defence"
+
+
+def test_a_vote_another_process_stored_first_is_refused_alone() -> None:
+    """The race the pre-check cannot see (a double tap's other request, in another process, commits
+    between the check and the insert): the batch's insert fails on the unique constraint, nothing
+    of it stays, and vote by vote only that vote is refused; the rest of the batch is stored."""
+    world = World("race")
+    entry = Entry.objects.get(pk=world.entries["tos"].pk)
+    casts = [
+        operations.PublicVoteCast(world.contest.pk, voter.participant, entry, "10.0.0.1", "en")
+        for voter in (world.voter, world.second_voter)
+    ]
+    operations.public_vote_cast(contest=world.contest.pk, participant=world.voter.participant, entry=entry)  # "another process"
+    contest = Contest.objects.select_related("audience_session").get(pk=world.contest.pk)
+    pending = [(index, cast, contest) for index, cast in enumerate(casts)]
+    with pytest.raises(IntegrityError):
+        operations._store_public_votes(pending, one_by_one=False)
+    assert PublicVote.objects.filter(participant=world.second_voter.participant).count() == 0
+    results, _bursts = operations._store_public_votes(pending, one_by_one=True)
+    assert isinstance(results[0], Conflict) and str(results[0]) == "You have already voted in this nomination."
+    assert isinstance(results[1], PublicVote)
+    assert sorted(PublicVote.objects.filter(contest=world.contest).values_list("participant__display_name", flat=True)) == [
+        "Зритель", "Соседка",
+    ]
