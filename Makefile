@@ -68,7 +68,10 @@ test: lint test-embedded test-services
 # The pictures in docs/screenshots: the browser tests that take them, told to write there
 # (a plain test run writes them to a temporary directory and leaves tracked files alone).
 SCREENSHOT_TESTS := tests/e2e/test_participant.py::test_phone_joins_posts_sees_similar_and_votes_and_the_screen_follows \
-  tests/e2e/test_moderation.py::test_moderator_hides_merges_and_groups_and_every_screen_follows
+  tests/e2e/test_moderation.py::test_moderator_hides_merges_and_groups_and_every_screen_follows \
+  tests/e2e/test_contests.py::test_a_juror_scores_two_entries_the_screen_follows_the_organiser_finalises \
+  tests/e2e/test_contest_vote.py::test_a_phone_joins_by_code_votes_once_and_a_second_vote_is_refused \
+  tests/e2e/test_ceremony.py::test_the_organiser_steps_by_keyboard_and_a_phone_follows
 screenshots: $(TEST_STAMP) messages browser
 	env -u DATABASE_URL -u REDIS_URL VECHE_VAR_DIR=$(CURDIR)/var/test VECHE_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots \
 	  $(VENV)/bin/pytest -p no:cacheprovider $(SCREENSHOT_TESTS)
