@@ -30,9 +30,9 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -65,6 +65,8 @@ TABLE: dict[str, tuple[str, str, str, str, str]] = {
     'GET /api/v1/contests/{c}/entries/{r}/photos/{q}/': ('·', '404 404 404 404 404 404 404 200', '404 404 404 404 404 404 404 200', '404 404 404 404 404 404 404 200', '404 404 404 404 404 404 404 200'),
     # the sheet: the juror's own (others' scores, pseudonymised, only after submitting); organisers do not score
     'GET /api/v1/contests/{c}/entries/{e}/sheet/': ('·', '401 403 403 403 200 403 200 403', '401 403 403 403 200 403 200 403', '401 403 403 403 200 403 200 403', '401 403 403 404 200 404 200 403'),
+    # a sheet nobody has (the rejected entry): a participant's token is refused before any look-up
+    'GET /api/v1/contests/{c}/entries/{r}/sheet/': ('·', '401 403 403 404 404 404 404 403', '401 403 403 404 404 404 404 403', '401 403 403 404 404 404 404 403', '401 403 403 404 404 404 404 403'),
     # counts only («оценили 1 из 2»), never a score: public with the contest
     'GET /api/v1/contests/{c}/progress/': ('404 404 404 404 200 404 200 200', '200 200 200 200 200 200 200 200', '200 200 200 200 200 200 200 200', '200 200 200 200 200 200 200 200', '404 404 404 404 200 404 200 200'),
     'GET /api/v1/contests/{c}/ballot/': ('404 404 404 404 403 404 403 403', '403 200 403 403 403 403 403 403', '403 200 403 403 403 403 403 403', '403 200 403 403 403 403 403 403', '404 404 404 404 403 404 403 403'),
@@ -390,6 +392,12 @@ def leaks(world: World, kind: str, actor: str, read: str, body: str) -> list[str
         own = json.loads(body)  # a recused juror's sheet: marked, empty, nobody else's scores
         if not own["recused"] or own["scores"] or own["others"]:
             problems.append(f"a recused juror's sheet shows scores: {own}")
+    if sheet and actor == "juror" and read.startswith("GET /api/") and kind == "selection":
+        own = json.loads(
+            body
+        )  # submitted; the only other sheet on this entry is saved, not submitted
+        if own["others"] != {}:
+            problems.append(f"a juror's sheet shows a sheet not submitted: {own['others']}")
     if not scores_open and not sheet and actor != "organiser":
         if read.startswith("GET /api/") and body[:1] in ("[", "{"):
             found = _keys(json.loads(body)) & SCORE_KEYS
