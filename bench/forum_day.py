@@ -401,6 +401,8 @@ async def run_forum(
     own_before = os.times()
     messages_before = [sum(c.messages for c in room) for room in clients]
     started = time.monotonic()
+    # On stderr, for a profiler attached to the servers (it should sample the voting, not the connects).
+    print(f"voting starts: {connected} of {total} clients connected", file=sys.stderr, flush=True)
     inflight: set[asyncio.Task[None]] = set()
 
     async def one(index: int, number: int, participant: int, idea_index: int) -> None:
@@ -472,6 +474,7 @@ async def run_forum(
         await asyncio.wait(inflight, timeout=50)
     fault_report = await fault_task if fault_task else None
     voting_seconds = time.monotonic() - started
+    print("voting ends", file=sys.stderr, flush=True)
     # The last tallies arrive; after a fault, the resync snapshots of thousands of clients too.
     await asyncio.sleep(8.0 if fault else 2.0)
     window = time.monotonic() - started

@@ -26,22 +26,33 @@ from django.dispatch import Signal
 logger = logging.getLogger("veche.events")
 
 EventSink = Callable[[int, str, dict[str, Any]], None]
+# Optional: a sink may also take several events at once (`register_sink(sink, many=...)`),
+# e.g. the vote changes of a batch across sessions in one call (one Redis round trip, issue 16).
+ManySink = Callable[[list[tuple[int, str, dict[str, Any]]]], None]
 _sinks: list[EventSink] = []
+_many: dict[EventSink, ManySink] = {}
 
 # Sent inside the archiving transaction with `session` and `actor`; receivers may raise
 # a DomainError to refuse, which rolls the archiving back.
 session_archiving = Signal()
 
 
-def register_sink(sink: EventSink) -> None:
-    """Receive every committed event as `sink(session_id, kind, payload)` (idempotent)."""
+def register_sink(sink: EventSink, *, many: ManySink | None = None) -> None:
+    """Receive every committed event as `sink(session_id, kind, payload)` (idempotent).
+
+    With `many`, events committed together are handed over together as `many([(session_id,
+    kind, payload), ...])` where an operation emits them as a batch.
+    """
     if sink not in _sinks:
         _sinks.append(sink)
+    if many is not None:
+        _many[sink] = many
 
 
 def unregister_sink(sink: EventSink) -> None:
     if sink in _sinks:
         _sinks.remove(sink)
+    _many.pop(sink, None)
 
 
 def _deliver(session_id: int, kind: str, payload: dict[str, Any]) -> None:
@@ -50,6 +61,19 @@ def _deliver(session_id: int, kind: str, payload: dict[str, Any]) -> None:
             sink(session_id, kind, payload)
         except Exception:  # one broken listener must not undo a committed change or starve the others
             logger.exception("event sink %r failed on %s for session %s", sink, kind, session_id)
+
+
+def _deliver_many(batch: list[tuple[int, str, dict[str, Any]]]) -> None:
+    for sink in list(_sinks):
+        many = _many.get(sink)
+        try:
+            if many is not None:
+                many(batch)
+            else:
+                for session_id, kind, payload in batch:
+                    sink(session_id, kind, payload)
+        except Exception:  # as in `_deliver`
+            logger.exception("event sink %r failed on a batch of %d events", sink, len(batch))
 
 
 def _on_commit(session_id: int, kind: str, payload: dict[str, Any]) -> None:
@@ -69,6 +93,13 @@ def idea_updated(idea_id: int, session_id: int) -> None:
 def votes_changed(session_id: int, idea_ids: Iterable[int]) -> None:
     """Votes on these ideas changed → marked dirty; the session's next `tally` carries them."""
     _on_commit(session_id, "tally", {"ideas": sorted(set(idea_ids))})
+
+
+def votes_changed_many(changed: dict[int, Iterable[int]]) -> None:
+    """`votes_changed` of several sessions (one batch of votes), handed to the sinks together."""
+    batch = [(session_id, "tally", {"ideas": sorted(set(ids))}) for session_id, ids in changed.items()]
+    if batch:
+        transaction.on_commit(lambda: _deliver_many(batch))
 
 
 def groups_updated(session_id: int) -> None:

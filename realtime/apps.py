@@ -11,5 +11,5 @@ class RealtimeConfig(AppConfig):
         from realtime import broadcast, contest_stream
 
         # The live stream is the sink of the domain's committed events.
-        events.register_sink(broadcast.session_event)
+        events.register_sink(broadcast.session_event, many=broadcast.session_events)
         contest_events.register_sink(contest_stream.contest_event)

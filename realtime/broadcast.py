@@ -39,13 +39,20 @@ def publish(session_id: int, kind: str, variants: events.Variants) -> int | None
 
 
 def mark_votes(session_id: int, idea_ids: list[int]) -> None:
-    if not idea_ids:
+    mark_votes_many({session_id: idea_ids})
+
+
+def mark_votes_many(dirty: dict[int, list[int]]) -> None:
+    """Mark ideas of several sessions dirty: one Redis round trip for a whole vote batch."""
+    dirty = {session_id: ids for session_id, ids in dirty.items() if ids}
+    if not dirty:
         return
     config = bus.live_config()
     if config.redis_url:
-        bus.redis_publisher(config).mark_dirty(session_id, idea_ids)
+        bus.redis_publisher(config).mark_dirty_many(dirty)
     else:
-        bus.local_broker().mark_dirty(session_id, idea_ids)
+        for session_id, idea_ids in dirty.items():
+            bus.local_broker().mark_dirty(session_id, idea_ids)
 
 
 def _variants(kind: str, payload: dict[str, Any]) -> events.Variants:
@@ -70,6 +77,19 @@ def _send(session_id: int, kind: str, payload: dict[str, Any]) -> None:
         mark_votes(session_id, [int(i) for i in payload.get("ideas", [])])
         return
     publish(session_id, kind, _variants(kind, {**payload, "session": session_id}))
+
+
+def session_events(batch: list[tuple[int, str, dict[str, Any]]]) -> None:
+    """Several committed events at once (`ideas.events.register_sink(..., many=)`): vote marks in one call."""
+    marks = {session_id: [int(i) for i in payload.get("ideas", [])] for session_id, kind, payload in batch if kind == "tally"}
+    if marks:
+        try:
+            mark_votes_many(marks)
+        except Exception:  # as in `session_event`: the votes stand, the stream catches up
+            logger.warning("vote marks of %d sessions not sent", len(marks), exc_info=True)
+    for session_id, kind, payload in batch:
+        if kind != "tally":
+            session_event(session_id, kind, payload)
 
 
 def session_event(session_id: int, kind: str, payload: dict[str, Any]) -> None:

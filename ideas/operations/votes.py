@@ -5,9 +5,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -148,25 +148,44 @@ def _language(language: str | None) -> Any:
     return translation.override(language) if language else contextlib.nullcontext()
 
 
+class _IdeaRow(NamedTuple):
+    pk: int
+    session_id: int
+    status: str
+    merged_into_id: int | None
+
+
 class _Ballots:
-    """The locked voters and ideas of one batch and their votes, changed in memory as it is applied."""
+    """The locked voters and ideas of one batch and their votes, changed in memory as it is applied.
+
+    Rows are read as tuples, not model instances: a batch of a busy hall holds hundreds of
+    voters and ideas, and building a model (with its session) for each cost more CPU than
+    the queries themselves (issue 16). A session is built once per batch.
+    """
 
     def __init__(self, voter_ids: set[int], idea_ids: set[int], request_ids: set[str]) -> None:
         # Voters in id order, then ideas: every batch (and every single vote) takes its locks
         # in the same order, so two batches never deadlock.
-        self.voters = {
-            p.pk: p
-            for p in Participant.objects.select_for_update(of=("self",))
-            .select_related("session")
-            .only("id", "session_id", *_SESSION_VOTE_FIELDS)
+        rows = (
+            Participant.objects.select_for_update(of=("self",))
             .filter(pk__in=voter_ids)
             .order_by("pk")
-        }
-        self.ideas = {
-            i.pk: i
-            for i in _shared_locked(
-                Idea.objects.only("id", "session_id", "status", "merged_into_id").filter(pk__in=idea_ids)
-            )
+            .values_list("pk", "session_id", *_SESSION_VOTE_FIELDS)
+        )
+        self.voter_session: dict[int, int] = {}
+        self.sessions: dict[int, CaseSession] = {}
+        for voter_id, session_id, *fields in rows:
+            self.voter_session[voter_id] = session_id
+            if session_id not in self.sessions:
+                self.sessions[session_id] = CaseSession(
+                    id=session_id, **{name.removeprefix("session__"): value for name, value in zip(
+                        _SESSION_VOTE_FIELDS, fields, strict=True)}
+                )
+        self.ideas: dict[int, _IdeaRow] = {
+            row.pk: row
+            for row in map(_IdeaRow._make, _shared_locked_rows(
+                Idea.objects.filter(pk__in=idea_ids).values_list("pk", "session_id", "status", "merged_into_id")
+            ))
         }
         self.stored: dict[tuple[int, int], int] = {
             (p, i): int(v)
@@ -182,7 +201,10 @@ class _Ballots:
                     "participant_id", "request_id"
                 )
             )
-        dots_voters = [p.pk for p in self.voters.values() if p.session.voting_method == VotingMethod.DOTS]
+        dots_voters = [
+            voter for voter, session in self.voter_session.items()
+            if self.sessions[session].voting_method == VotingMethod.DOTS
+        ]
         self.spent: dict[int, int] = {}
         if dots_voters:
             totals = (
@@ -192,26 +214,27 @@ class _Ballots:
                 .values_list("participant_id", "total")
             )
             self.spent = {p: 0 for p in dots_voters} | {p: int(t or 0) for p, t in totals}
-        self.new_requests: list[VoteRequest] = []
+        self.new_requests: list[tuple[int, str, int, int | None]] = []  # participant, request, idea, value
 
-    def dots_left(self, voter: Participant) -> int | None:
-        if voter.session.voting_method != VotingMethod.DOTS:
+    def dots_left(self, voter_id: int, session: CaseSession) -> int | None:
+        if session.voting_method != VotingMethod.DOTS:
             return None
-        return voter.session.dots_budget - self.spent[voter.pk]
+        return session.dots_budget - self.spent[voter_id]
 
     def apply(self, change: VoteChange, idea_id: int, request_id: str | None) -> VoteOutcome:
-        voter = self.voters.get(change.participant.pk)
-        if voter is None:
+        voter_id = change.participant.pk
+        session_id = self.voter_session.get(voter_id)
+        if session_id is None:
             raise NotFound(_("No such participant."))
-        idea = _votable_idea(voter, self.ideas.get(idea_id))
-        session = voter.session
-        key = (voter.pk, idea.pk)
+        session = self.sessions[session_id]
+        idea = _votable_idea(session, self.ideas.get(idea_id))
+        key = (voter_id, idea.pk)
         existing = self.current.get(key)
-        if request_id and (voter.pk, request_id) in self.seen_requests:
-            return VoteOutcome(idea.pk, existing, False, True, self.dots_left(voter))
+        if request_id and (voter_id, request_id) in self.seen_requests:
+            return VoteOutcome(idea.pk, existing, False, True, self.dots_left(voter_id, session))
         value = None if change.withdraw else _check_vote_value(session, change.value)
         if value is not None and session.voting_method == VotingMethod.DOTS:
-            spent = self.spent[voter.pk] - (existing or 0)
+            spent = self.spent[voter_id] - (existing or 0)
             if spent + value > session.dots_budget:
                 raise Conflict(
                     _("Not enough dots: you have %(left)d of %(budget)d left.")
@@ -222,30 +245,25 @@ class _Ballots:
             self.current.pop(key, None)
         else:
             self.current[key] = value
-        if voter.pk in self.spent:
-            self.spent[voter.pk] += (value or 0) - (existing or 0)
+        if voter_id in self.spent:
+            self.spent[voter_id] += (value or 0) - (existing or 0)
         if request_id:
-            self.seen_requests.add((voter.pk, request_id))
-            self.new_requests.append(
-                VoteRequest(participant_id=voter.pk, request_id=request_id, idea_id=idea.pk, value=value)
-            )
-        return VoteOutcome(idea.pk, value, existing != value, False, self.dots_left(voter))
+            self.seen_requests.add((voter_id, request_id))
+            self.new_requests.append((voter_id, request_id, idea.pk, value))
+        return VoteOutcome(idea.pk, value, existing != value, False, self.dots_left(voter_id, session))
 
     def write(self) -> None:
         """Store the batch's final state: one upsert, one delete, one insert of request ids."""
         now = timezone.now()
-        upserts = [
-            Vote(participant_id=p, idea_id=i, value=v, created_at=now, updated_at=now)
-            for (p, i), v in self.current.items()
-            if self.stored.get((p, i)) != v
-        ]
+        upserts = [(p, i, v) for (p, i), v in self.current.items() if self.stored.get((p, i)) != v]
         gone = [key for key in self.stored if key not in self.current]
         if upserts:
-            Vote.objects.bulk_create(
-                upserts,
-                update_conflicts=True,
-                unique_fields=["participant", "idea"],
-                update_fields=["value", "updated_at"],
+            _insert_rows(
+                Vote,
+                ("participant", "idea", "value", "created_at", "updated_at"),
+                [(p, i, v, now, now) for p, i, v in upserts],
+                conflict=("participant", "idea"),
+                update=("value", "updated_at"),
             )
         if gone:
             condition = Q()
@@ -253,12 +271,56 @@ class _Ballots:
                 condition |= Q(participant_id=participant_id, idea_id=idea_id)
             Vote.objects.filter(condition).delete()
         if self.new_requests:
-            VoteRequest.objects.bulk_create(self.new_requests)
+            _insert_rows(
+                VoteRequest, ("participant", "request_id", "idea", "value", "created_at"),
+                [(*row, now) for row in self.new_requests],
+            )
         changed: dict[int, set[int]] = {}
-        for idea_id in [vote.idea_id for vote in upserts] + [idea_id for _voter, idea_id in gone]:
+        for idea_id in [idea_id for _voter, idea_id, _value in upserts] + [idea_id for _voter, idea_id in gone]:
             changed.setdefault(self.ideas[idea_id].session_id, set()).add(idea_id)
-        for session_id, idea_ids in changed.items():
-            events.votes_changed(session_id, sorted(idea_ids))
+        events.votes_changed_many(changed)
+
+
+def _insert_rows(
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: list[tuple[Any, ...]],
+    *,
+    conflict: Sequence[str] = (),
+    update: Sequence[str] = (),
+) -> None:
+    """INSERT (… ON CONFLICT … DO UPDATE when asked) of plain values, one statement text for all rows.
+
+    `bulk_create` built a model instance per row and prepared every value through its
+    field: a third of a batch's CPU (issue 16, ~0.2 ms a vote). `executemany` keeps one
+    statement text whatever the batch size, so psycopg parses it once and pipelines the
+    rows in one round trip. The statement is the same on PostgreSQL and SQLite (≥ 3.24);
+    table and column names come from the model, datetimes go through the backend's adapter.
+    """
+    quote = connection.ops.quote_name
+    meta = model._meta
+    columns = [meta.get_field(name).column for name in fields]
+    adapt = [
+        connection.ops.adapt_datetimefield_value if meta.get_field(name).get_internal_type() == "DateTimeField" else None
+        for name in fields
+    ]
+    # Only quoted names from the model and %s placeholders go into the text; values are parameters.
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(map(quote, columns))}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    if conflict:
+        targets = ", ".join(quote(meta.get_field(name).column) for name in conflict)
+        sets = ", ".join(
+            f"{quote(meta.get_field(name).column)} = EXCLUDED.{quote(meta.get_field(name).column)}" for name in update
+        )
+        sql += f" ON CONFLICT ({targets}) DO UPDATE SET {sets}"
+    params = [
+        [value if convert is None else convert(value) for value, convert in zip(row, adapt, strict=True)]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def _apply_locked(valid: list[tuple[int, VoteChange, int, str | None]]) -> list[tuple[int, VoteOutcome | DomainError]]:
@@ -293,11 +355,21 @@ def _shared_locked(queryset: QuerySet[Idea]) -> list[Idea]:
     return list(queryset.model.objects.raw(f"{sql} FOR SHARE", params))
 
 
-def _votable_idea(participant: Participant, idea: Idea | None) -> Idea:
-    """The idea, if this participant may vote on it now."""
-    if idea is None or idea.session_id != participant.session_id:
+def _shared_locked_rows(queryset: QuerySet[Any, tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """`_shared_locked` of a `values_list` queryset: plain tuples, no model instances."""
+    queryset = queryset.order_by("pk")
+    if connection.vendor != "postgresql":
+        return list(queryset)
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} FOR SHARE", params)
+        return cursor.fetchall()
+
+
+def _votable_idea(session: CaseSession, idea: _IdeaRow | None) -> _IdeaRow:
+    """The idea, if a participant of `session` may vote on it now."""
+    if idea is None or idea.session_id != session.pk:
         raise NotFound(_("No such idea in your session."))
-    session = participant.session
     _ensure_not_archived(session)
     if not session.voting_open():
         raise WrongStage(_("Voting is not open in this stage."))
