@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from ml.cluster import ClusterSettings, suggest_groups
+from ml.cluster import ClusterSettings, _view_graph, suggest_groups
 
 TOPICS = {
     "лифт": ("Починить лифт в подъезде {}", [1.0, 0.0, 0.0, 0.0]),
@@ -102,6 +102,32 @@ def test_second_encoder_vectors_join_the_first() -> None:
         assert len({truth[index] for index in group.members}) == 1
     with pytest.raises(ValueError):
         suggest_groups(texts, vectors, second_vectors=second[:-1])
+
+
+def test_two_encoders_build_one_graph_per_view_on_the_same_footing() -> None:
+    texts, vectors, truth = make_session()
+    rng = np.random.default_rng(2)
+    # The second encoder's cosines run in a narrow high band (e5-like): rescaled per view, it
+    # weighs as much as the first, and the three topics are found either way.
+    second = (np.hstack([vectors, np.full((len(texts), 4), 5.0)])).astype(np.float32)
+    second += rng.normal(0, 0.02, second.shape).astype(np.float32)
+    fused = suggest_groups(texts, vectors, second_vectors=second)
+    assert fused.info["graph"] == "per-view"
+    assert len(fused.groups) == 3
+    for group in fused.groups:
+        assert len({truth[index] for index in group.members}) == 1
+    mixed = suggest_groups(
+        texts, vectors, second_vectors=second, settings=ClusterSettings(fuse_view_graphs=False)
+    )
+    assert mixed.info["graph"] == "mixed-cosine"
+    assert suggest_groups(texts, vectors).info["graph"] == "mixed-cosine"  # one encoder
+
+
+def test_a_view_graph_is_symmetric_and_each_idea_weighs_one() -> None:
+    _, vectors, _ = make_session()
+    graph = _view_graph(vectors, 5)
+    assert abs(graph - graph.T).max() < 1e-6
+    assert np.allclose(graph.sum(), vectors.shape[0], atol=1e-3)
 
 
 def test_a_small_session_gets_at_least_three_groups_when_it_has_them() -> None:
