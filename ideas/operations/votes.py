@@ -145,7 +145,10 @@ def votes_apply(changes: Sequence[VoteChange]) -> list[VoteOutcome | DomainError
 
 
 def _language(language: str | None) -> Any:
-    return translation.override(language) if language else contextlib.nullcontext()
+    # Switching costs four context-local writes; most changes of a batch share the active language.
+    if not language or language == translation.get_language():
+        return contextlib.nullcontext()
+    return translation.override(language)
 
 
 class _IdeaRow(NamedTuple):
