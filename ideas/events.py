@@ -17,7 +17,7 @@ The messages clients receive for these events are listed in docs/realtime.md.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.db import transaction
@@ -95,7 +95,7 @@ def votes_changed(session_id: int, idea_ids: Iterable[int]) -> None:
     _on_commit(session_id, "tally", {"ideas": sorted(set(idea_ids))})
 
 
-def votes_changed_many(changed: dict[int, Iterable[int]]) -> None:
+def votes_changed_many(changed: Mapping[int, Iterable[int]]) -> None:
     """`votes_changed` of several sessions (one batch of votes), handed to the sinks together."""
     batch = [(session_id, "tally", {"ideas": sorted(set(ids))}) for session_id, ids in changed.items()]
     if batch:

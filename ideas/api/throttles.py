@@ -93,6 +93,12 @@ class SharedOrLocalCache:
     def set(self, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT) -> None:
         self._call("set", key, value, timeout)
 
+    def get_many(self, keys: list[str]) -> dict[str, Any]:
+        return dict(self._call("get_many", keys))
+
+    def set_many(self, values: dict[str, Any], timeout: Any = DEFAULT_TIMEOUT) -> None:
+        self._call("set_many", values, timeout)
+
     def add(self, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT) -> bool:
         return bool(self._call("add", key, value, timeout))
 
@@ -163,6 +169,33 @@ class ParticipantRateThrottle(LimitThrottle):
 
 class VoteThrottle(ParticipantRateThrottle):
     scope = "participant_vote"
+
+    def allow_many(self, participant_ids: list[int]) -> list[tuple[bool, float | None]]:
+        """DRF's sliding window over a batch of REST votes, in order: one cache read and one write for all.
+
+        One answer per vote: (allowed, seconds to wait as DRF's `wait` says, for `Throttled`).
+        Two round trips per vote to Redis were a quarter of the REST vote thread's time (issue 16).
+        """
+        if self.rate is None:
+            return [(True, None)] * len(participant_ids)
+        keys = [self.cache_format % {"scope": self.scope, "ident": pid} for pid in participant_ids]
+        histories: dict[str, list[float]] = self.cache.get_many(sorted(set(keys)))
+        now = self.timer()
+        changed: dict[str, list[float]] = {}
+        answers: list[tuple[bool, float | None]] = []
+        for key in keys:
+            history = [moment for moment in histories.get(key, []) if moment > now - self.duration]
+            histories[key] = history
+            if len(history) >= self.num_requests:
+                self.history, self.now = history, now  # DRF's `wait` reads them
+                answers.append((False, self.wait()))
+                continue
+            history.insert(0, now)
+            changed[key] = history
+            answers.append((True, None))
+        if changed:
+            self.cache.set_many(changed, self.duration)
+        return answers
 
 
 class PostThrottle(ParticipantRateThrottle):

@@ -59,19 +59,14 @@ class RestVote:
     language: str
 
 
-class _ThrottleRequest:
-    """What `VoteThrottle` reads of a request: the participant DRF would have put in `auth`."""
-
-    def __init__(self, participant: Participant) -> None:
-        self.auth = participant
-
-
 def prepare_rest_votes(votes: list[RestVote]) -> list[operations.VoteChange | Exception]:
-    """On the vote thread, for a batch: tokens → participants (one query), then the throttle."""
+    """On the vote thread, for a batch: tokens → participants (one query), then the throttle (one read, one write)."""
     found = dict(
         Participant.objects.filter(token_hash__in={vote.token_hash for vote in votes}).values_list("token_hash", "pk")
     )
     answers: list[operations.VoteChange | Exception] = []
+    known = [found[vote.token_hash] for vote in votes if vote.token_hash in found]
+    waits = iter(VoteThrottle().allow_many(known))
     for vote in votes:
         participant_id = found.get(vote.token_hash)
         if participant_id is None:  # as BearerTokenAuthentication refuses it
@@ -79,14 +74,13 @@ def prepare_rest_votes(votes: list[RestVote]) -> list[operations.VoteChange | Ex
             refused.auth_header = "Bearer"  # type: ignore[attr-defined]  # DRF's 401 carries WWW-Authenticate
             answers.append(refused)
             continue
-        participant = Participant(pk=participant_id)
-        throttle = VoteThrottle()
-        if not throttle.allow_request(_ThrottleRequest(participant), None):
-            answers.append(exceptions.Throttled(throttle.wait()))
+        allowed, wait = next(waits)
+        if not allowed:
+            answers.append(exceptions.Throttled(wait))
             continue
         answers.append(
             operations.VoteChange(
-                participant=participant,
+                participant=Participant(pk=participant_id),
                 idea_id=vote.idea_id,
                 value=None if vote.withdraw else vote.value,
                 request_id=vote.request_id,

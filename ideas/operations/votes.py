@@ -301,22 +301,20 @@ def _insert_rows(
     table and column names come from the model, datetimes go through the backend's adapter.
     """
     quote = connection.ops.quote_name
-    meta = model._meta
-    columns = [meta.get_field(name).column for name in fields]
+    concrete = {name: _concrete_field(model, name) for name in (*fields, *conflict, *update)}
+    columns = [quote(concrete[name].column) for name in fields]
     adapt = [
-        connection.ops.adapt_datetimefield_value if meta.get_field(name).get_internal_type() == "DateTimeField" else None
+        connection.ops.adapt_datetimefield_value if concrete[name].get_internal_type() == "DateTimeField" else None
         for name in fields
     ]
     # Only quoted names from the model and %s placeholders go into the text; values are parameters.
     sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(map(quote, columns))}) "  # noqa: S608
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
         f"VALUES ({', '.join(['%s'] * len(fields))})"
     )
     if conflict:
-        targets = ", ".join(quote(meta.get_field(name).column) for name in conflict)
-        sets = ", ".join(
-            f"{quote(meta.get_field(name).column)} = EXCLUDED.{quote(meta.get_field(name).column)}" for name in update
-        )
+        targets = ", ".join(quote(concrete[name].column) for name in conflict)
+        sets = ", ".join(f"{quote(concrete[name].column)} = EXCLUDED.{quote(concrete[name].column)}" for name in update)
         sql += f" ON CONFLICT ({targets}) DO UPDATE SET {sets}"
     params = [
         [value if convert is None else convert(value) for value, convert in zip(row, adapt, strict=True)]
@@ -343,6 +341,12 @@ def _apply_locked(valid: list[tuple[int, VoteChange, int, str | None]]) -> list[
     return results
 
 
+def _concrete_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.column, f"{name} is not a column of {model.__name__}"
+    return field
+
+
 def _shared_locked(queryset: QuerySet[Idea]) -> list[Idea]:
     """The rows, in id order, under a *shared* lock (PostgreSQL's FOR SHARE).
 
@@ -366,7 +370,8 @@ def _shared_locked_rows(queryset: QuerySet[Any, tuple[Any, ...]]) -> list[tuple[
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} FOR SHARE", params)
-        return cursor.fetchall()
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows
 
 
 def _votable_idea(session: CaseSession, idea: _IdeaRow | None) -> _IdeaRow:

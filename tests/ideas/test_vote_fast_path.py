@@ -219,3 +219,17 @@ def test_concurrent_rest_voters_are_queued_and_stored_together() -> None:
     assert statuses == [200] * 50
     assert Vote.objects.filter(idea=idea).count() == 50
     assert batches < 50  # stored together, not one transaction each
+
+
+def test_one_batch_counts_each_voters_votes_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch reads and writes the throttle's windows once; each vote still counts, in order."""
+    from ideas.api.throttles import VoteThrottle
+
+    rates = {**SimpleRateThrottle.THROTTLE_RATES, "participant_vote": "2/min"}
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+    cache.clear()
+    first = VoteThrottle().allow_many([7, 8, 7, 7, 8])
+    assert [allowed for allowed, _wait in first] == [True, True, True, False, True]
+    assert first[3][1] is not None and 0 < first[3][1] <= 60
+    # The next batch sees what the first one stored.
+    assert [allowed for allowed, _wait in VoteThrottle().allow_many([8, 9])] == [False, True]
