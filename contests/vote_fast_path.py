@@ -41,11 +41,11 @@ from ideas.api.params import ID_PATTERN
 # The request plumbing the idea votes' fast path already matches to Django's (body, headers).
 from ideas.api.vote_fast_path import (
     BODY_MAX,
-    _flat_object,
-    _participant_token,
-    _read_body,
-    _replay,
-    _security_headers,
+    flat_object,
+    participant_token,
+    read_body,
+    replay,
+    security_headers,
 )
 from ideas.errors import DomainError, NotFound
 from ideas.models import Participant, hash_token
@@ -113,7 +113,7 @@ def _entry_of(request: ASGIRequest, body: bytes) -> int | None:
         return None
     if "charset" in parameters.lower() and "utf-8" not in parameters.lower():
         return None
-    data = _flat_object(body)
+    data = flat_object(body)
     if data is None:
         return None
     entry = data.get("entry")
@@ -163,16 +163,16 @@ class PublicVoteFastPath:
         if scope["type"] != "http" or scope.get("method") != "POST" or not VOTE_PATH.fullmatch(scope.get("path", "")):
             await self.app(scope, receive, send)
             return
-        body, more, gone = await _read_body(receive)
+        body, more, gone = await read_body(receive)
         if gone:
             return  # the client went away before its vote was read: nothing to answer
         if more or len(body) > BODY_MAX or not await self._handled(scope, body, send):
-            await self.app(scope, _replay(body, more, receive), send)
+            await self.app(scope, replay(body, more, receive), send)
 
     async def _handled(self, scope: dict[str, Any], body: bytes, send: Any) -> bool:
         request = ASGIRequest(scope, io.BytesIO(body))
         match = VOTE_PATH.fullmatch(request.path_info)
-        token = _participant_token(request)
+        token = participant_token(request)
         if match is None or token is None:
             return False
         try:
@@ -196,7 +196,7 @@ class PublicVoteFastPath:
             ("Allow", ALLOW),
             ("Content-Length", str(len(data))),
             ("Content-Language", language),
-            *_security_headers(request),
+            *security_headers(request),
         ]
         await send(
             {

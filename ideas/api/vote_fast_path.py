@@ -95,7 +95,7 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(name)  # NaN and Infinity: DRF's strict JSON refuses them
 
 
-def _flat_object(body: bytes) -> dict[str, Any] | None:
+def flat_object(body: bytes) -> dict[str, Any] | None:
     """The body as DRF would parse it, if it is a flat JSON object; None sends the request to Django."""
     try:
         data = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
@@ -115,7 +115,7 @@ def _vote_of(request: ASGIRequest, body: bytes, method: str) -> tuple[Any, Any, 
         return None
     if "charset" in parameters.lower() and "utf-8" not in parameters.lower():
         return None  # DRF decodes other charsets; rare enough to leave to it
-    data = _flat_object(body)
+    data = flat_object(body)
     if data is None:
         return None
     if method == "DELETE":
@@ -125,7 +125,7 @@ def _vote_of(request: ASGIRequest, body: bytes, method: str) -> tuple[Any, Any, 
     return data["value"], data.get("request_id"), False
 
 
-def _participant_token(request: ASGIRequest) -> str | None:
+def participant_token(request: ASGIRequest) -> str | None:
     header = request.META.get("HTTP_AUTHORIZATION", "").split()
     if len(header) != 2 or header[0].lower() != "bearer" or not header[1].startswith(Participant.TOKEN_PREFIX):
         return None
@@ -156,7 +156,7 @@ def _answer(result: Any, language: str) -> tuple[int, Any, list[tuple[str, str]]
     return 503, body, [("Retry-After", "1")]
 
 
-def _security_headers(request: ASGIRequest) -> list[tuple[str, str]]:
+def security_headers(request: ASGIRequest) -> list[tuple[str, str]]:
     """What Django's security, clickjacking and CSP middleware add to every API response."""
     from csp.utils import build_policy
 
@@ -198,16 +198,16 @@ class RestVoteFastPath:
         if not VOTE_PATH.fullmatch(scope.get("path", "")):
             await self.app(scope, receive, send)
             return
-        body, more, gone = await _read_body(receive)
+        body, more, gone = await read_body(receive)
         if gone:
             return  # the client went away before its vote was read: nothing to answer
         if more or len(body) > BODY_MAX or not await self._handled(scope, body, send):
-            await self.app(scope, _replay(body, more, receive), send)
+            await self.app(scope, replay(body, more, receive), send)
 
     async def _handled(self, scope: dict[str, Any], body: bytes, send: Any) -> bool:
         request = ASGIRequest(scope, io.BytesIO(body))
         match = VOTE_PATH.fullmatch(request.path_info)
-        token = _participant_token(request)
+        token = participant_token(request)
         if match is None or token is None:
             return False
         try:
@@ -233,7 +233,7 @@ class RestVoteFastPath:
             ("Allow", ALLOW),
             ("Content-Length", str(len(data))),
             ("Content-Language", language),
-            *_security_headers(request),
+            *security_headers(request),
         ]
         await send(
             {
@@ -246,7 +246,7 @@ class RestVoteFastPath:
         return True
 
 
-async def _read_body(receive: Any) -> tuple[bytes, bool, bool]:
+async def read_body(receive: Any) -> tuple[bytes, bool, bool]:
     """(body up to BODY_MAX bytes, more to come (then Django reads the rest), the client went away)."""
     chunks: list[bytes] = []
     size = 0
@@ -262,7 +262,7 @@ async def _read_body(receive: Any) -> tuple[bytes, bool, bool]:
             return b"".join(chunks), more, False
 
 
-def _replay(body: bytes, more: bool, receive: Any) -> Any:
+def replay(body: bytes, more: bool, receive: Any) -> Any:
     """A `receive` that hands Django what was already read, then the rest."""
     replayed = False
 
