@@ -28,6 +28,8 @@ The pipeline, and why:
    case session (up to ``session_size`` ideas, where the count is the partition of highest
    modularity) each view — USE, centred e5, TF-IDF — picks its own 15 neighbours, and the
    three graphs, each idea's edges rescaled to sum to one, are added (``fuse_view_graphs``).
+   There the count is the one whose partition has the highest modularity (2 to 15 groups),
+   each count's k-means partition first polished by Louvain's local moves.
 4. Groups smaller than ``min_group_size`` and ideas that have more neighbours outside their
    group than inside it go to the "not grouped" remainder: a moderator places those by hand.
 5. Keywords by class-based TF-IDF (:mod:`ml.labels`); the representative is the member closest
