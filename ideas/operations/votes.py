@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ideas import events
+from ideas.compiled import CompiledQuery
 from ideas.errors import (
     Conflict,
     DomainError,
@@ -151,6 +152,32 @@ def _language(language: str | None) -> Any:
     return translation.override(language)
 
 
+# The batch's reads, compiled once (`ideas.compiled`): voters locked in id order with their
+# session's voting settings, then ideas under a shared lock, then their votes and request ids.
+_VOTERS = CompiledQuery(
+    lambda voters: Participant.objects.select_for_update(of=("self",))
+    .filter(pk__in_list=voters)
+    .order_by("pk")
+    .values_list("pk", "session_id", *_SESSION_VOTE_FIELDS)
+)
+_IDEAS = CompiledQuery(
+    lambda ideas: Idea.objects.filter(pk__in_list=ideas)
+    .order_by("pk")
+    .values_list("pk", "session_id", "status", "merged_into_id"),
+    suffix="FOR SHARE",  # see `_shared_locked`
+)
+_STORED = CompiledQuery(
+    lambda voters, ideas: Vote.objects.filter(participant_id__in_list=voters, idea_id__in_list=ideas).values_list(
+        "participant_id", "idea_id", "value"
+    )
+)
+_REQUESTS = CompiledQuery(
+    lambda voters, requests: VoteRequest.objects.filter(
+        participant_id__in_list=voters, request_id__in_list=requests
+    ).values_list("participant_id", "request_id")
+)
+
+
 class _IdeaRow(NamedTuple):
     pk: int
     session_id: int
@@ -169,41 +196,23 @@ class _Ballots:
     def __init__(self, voter_ids: set[int], idea_ids: set[int], request_ids: set[str]) -> None:
         # Voters in id order, then ideas: every batch (and every single vote) takes its locks
         # in the same order, so two batches never deadlock.
-        rows = (
-            Participant.objects.select_for_update(of=("self",))
-            .filter(pk__in=voter_ids)
-            .order_by("pk")
-            .values_list("pk", "session_id", *_SESSION_VOTE_FIELDS)
-        )
         self.voter_session: dict[int, int] = {}
         self.sessions: dict[int, CaseSession] = {}
-        for voter_id, session_id, *fields in rows:
+        for voter_id, session_id, *fields in _VOTERS.rows(voter_ids):
             self.voter_session[voter_id] = session_id
             if session_id not in self.sessions:
                 self.sessions[session_id] = CaseSession(
-                    id=session_id, **{name.removeprefix("session__"): value for name, value in zip(
-                        _SESSION_VOTE_FIELDS, fields, strict=True)}
+                    id=session_id,
+                    **{name.removeprefix("session__"): value for name, value in zip(_SESSION_VOTE_FIELDS, fields, strict=True)},
                 )
-        self.ideas: dict[int, _IdeaRow] = {
-            row.pk: row
-            for row in map(_IdeaRow._make, _shared_locked_rows(
-                Idea.objects.filter(pk__in=idea_ids).values_list("pk", "session_id", "status", "merged_into_id")
-            ))
-        }
+        self.ideas: dict[int, _IdeaRow] = {row[0]: _IdeaRow._make(row) for row in _IDEAS.rows(idea_ids)}
         self.stored: dict[tuple[int, int], int] = {
-            (p, i): int(v)
-            for p, i, v in Vote.objects.filter(participant_id__in=voter_ids, idea_id__in=self.ideas).values_list(
-                "participant_id", "idea_id", "value"
-            )
+            (p, i): int(v) for p, i, v in _STORED.rows(voter_ids, self.ideas)
         }
         self.current = dict(self.stored)
         self.seen_requests: set[tuple[int, str]] = set()
         if request_ids:
-            self.seen_requests = set(
-                VoteRequest.objects.filter(participant_id__in=voter_ids, request_id__in=request_ids).values_list(
-                    "participant_id", "request_id"
-                )
-            )
+            self.seen_requests = set(_REQUESTS.rows(voter_ids, request_ids))
         dots_voters = [
             voter for voter, session in self.voter_session.items()
             if self.sessions[session].voting_method == VotingMethod.DOTS
@@ -361,18 +370,6 @@ def _shared_locked(queryset: QuerySet[Idea]) -> list[Idea]:
         return list(queryset)
     sql, params = queryset.query.sql_with_params()
     return list(queryset.model.objects.raw(f"{sql} FOR SHARE", params))
-
-
-def _shared_locked_rows(queryset: QuerySet[Any, tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """`_shared_locked` of a `values_list` queryset: plain tuples, no model instances."""
-    queryset = queryset.order_by("pk")
-    if connection.vendor != "postgresql":
-        return list(queryset)
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(f"{sql} FOR SHARE", params)
-        rows: list[tuple[Any, ...]] = cursor.fetchall()
-        return rows
 
 
 def _votable_idea(session: CaseSession, idea: _IdeaRow | None) -> _IdeaRow:
