@@ -38,13 +38,16 @@ logger = logging.getLogger("veche.votes")
 BATCH_MAX = 200
 VOTE_EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="veche-votes")
 # Group commit's delay (PostgreSQL's `commit_delay` idea): while votes keep coming (a batch
-# ended less than BUSY_SECONDS ago), the next batch waits GATHER_SECONDS for more. A batch
-# costs ~3 ms of CPU whatever its size plus ~0.1 ms a vote, so at 200 REST votes/s batches
-# of one or two cost over 1.5 ms a vote. A vote shows on screens at the next tally tick
-# (every 250 ms) anyway, so waiting 25 ms for company costs little latency; in the forum-day
-# bench 10 → 50 ms cut the vote thread's CPU by a sixth (issue 16). A quiet session's vote
-# (no batch in the last BUSY_SECONDS) is stored at once.
+# ended less than BUSY_SECONDS ago) and batches stay small (the last one had fewer than
+# GATHER_UNTIL votes), the next batch waits GATHER_SECONDS for more. A batch costs ~1.5 ms of
+# CPU whatever its size plus ~0.06 ms a vote, so batches of one or two cost close to 1 ms a
+# vote. A vote shows on screens at the next tally tick (every 250 ms) anyway, so 25 ms for
+# company costs little latency: in the forum-day bench (8 halls, 300 votes/s) 10 → 25 ms took
+# CPU per delivered update from 44.5–45.3 to 38.1–40.1 µs (issue 16). Batches that are big
+# already (REST clients hammering) go at once: waiting there only capped throughput (1,038 →
+# 712 votes/s in `bench/votes_http.py`). A quiet session's vote is stored at once.
 GATHER_SECONDS = 0.025
+GATHER_UNTIL = 16
 BUSY_SECONDS = 0.1
 
 Result = operations.VoteOutcome | DomainError | Exception
@@ -110,6 +113,7 @@ class VoteIntake:
         self.batches = 0  # for tests and benchmarks
         self.stored = 0  # items answered (for tests and benchmarks)
         self._last_batch_ended = float("-inf")
+        self._last_batch_size = 0
 
     async def submit(self, change: operations.VoteChange) -> Result:
         """Apply one change with whatever else is waiting; its own answer."""
@@ -133,11 +137,13 @@ class VoteIntake:
             await self._wakeup.wait()
             self._wakeup.clear()
             while self._waiting:
-                if len(self._waiting) < BATCH_MAX and loop.time() - self._last_batch_ended < BUSY_SECONDS:
+                busy = loop.time() - self._last_batch_ended < BUSY_SECONDS
+                if busy and len(self._waiting) < GATHER_UNTIL and self._last_batch_size < GATHER_UNTIL:
                     await asyncio.sleep(GATHER_SECONDS)
                 batch, self._waiting = self._waiting[:BATCH_MAX], self._waiting[BATCH_MAX:]
                 await self._store(batch)
                 self._last_batch_ended = loop.time()
+                self._last_batch_size = len(batch)
 
     async def _store(self, batch: list[tuple[Any, Preparer | None, asyncio.Future[Any]]]) -> None:
         results: list[Any]
