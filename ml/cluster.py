@@ -39,7 +39,7 @@ The pipeline, and why:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -155,24 +155,19 @@ def _lexical_matrix(analysed: Sequence[Sequence[tuple[str, str]]]) -> sp.csr_mat
     return sp.csr_matrix(matrix, dtype=np.float32)
 
 
-def _knn_graph(
-    vectors: NDArray[np.float32],
-    lexical: sp.csr_matrix | None,
-    settings: ClusterSettings,
-) -> sp.csr_matrix:
-    """Symmetric graph of each idea's nearest neighbours under the mixed cosine."""
-    n = vectors.shape[0]
-    k = min(settings.neighbours, n - 1)
-    weight = settings.semantic_weight if lexical is not None else 1.0
+def _nearest_graph(n: int, k: int, similarity_rows: Callable[[int, int], NDArray[np.float32]]) -> sp.csr_matrix:
+    """Symmetric graph of each idea's k nearest neighbours (the larger weight of both directions).
+
+    `similarity_rows(start, stop)` gives the similarities of ideas start..stop to all: they are
+    computed a block of rows at a time (~16 MB), so a corpus never needs the full n × n matrix.
+    """
     rows: list[NDArray[np.int64]] = []
     cols: list[NDArray[np.int64]] = []
     values: list[NDArray[np.float32]] = []
-    block = max(1, 4_000_000 // max(n, 1))  # ~16 MB of similarities at a time
+    block = max(1, 4_000_000 // max(n, 1))
     for start in range(0, n, block):
         stop = min(n, start + block)
-        similarity = weight * (vectors[start:stop] @ vectors.T)
-        if lexical is not None:
-            similarity += (1.0 - weight) * (lexical[start:stop] @ lexical.T).toarray()
+        similarity = similarity_rows(start, stop)
         similarity[np.arange(stop - start), np.arange(start, stop)] = -np.inf
         nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
         rows.append(np.repeat(np.arange(start, stop), k))
@@ -183,31 +178,37 @@ def _knn_graph(
     return graph.maximum(graph.T).tocsr()
 
 
+def _knn_graph(
+    vectors: NDArray[np.float32],
+    lexical: sp.csr_matrix | None,
+    settings: ClusterSettings,
+) -> sp.csr_matrix:
+    """Symmetric graph of each idea's nearest neighbours under the mixed cosine."""
+    n = vectors.shape[0]
+    weight = settings.semantic_weight if lexical is not None else 1.0
+
+    def mixed(start: int, stop: int) -> NDArray[np.float32]:
+        similarity = weight * (vectors[start:stop] @ vectors.T)
+        if lexical is not None:
+            similarity += (1.0 - weight) * (lexical[start:stop] @ lexical.T).toarray()
+        return similarity
+
+    return _nearest_graph(n, min(settings.neighbours, n - 1), mixed)
+
+
 def _view_graph(vectors: NDArray[np.float32] | sp.csr_matrix, k: int) -> sp.csr_matrix:
     """One view's symmetric kNN graph, each idea's edges rescaled to sum to 1, symmetrised.
 
     Rescaling row by row puts every view on the same footing whatever its cosine scale (USE,
     centred e5 and TF-IDF cosines run in very different ranges), so no view dominates the sum.
     """
-    n = vectors.shape[0]
-    rows: list[NDArray[np.int64]] = []
-    cols: list[NDArray[np.int64]] = []
-    values: list[NDArray[np.float32]] = []
-    block = max(1, 4_000_000 // max(n, 1))
-    for start in range(0, n, block):
-        stop = min(n, start + block)
+
+    def cosine(start: int, stop: int) -> NDArray[np.float32]:
         if isinstance(vectors, np.ndarray):
-            similarity = np.asarray(vectors[start:stop] @ vectors.T, dtype=np.float32)
-        else:  # TF-IDF, sparse
-            similarity = np.asarray((vectors[start:stop] @ vectors.T).toarray(), dtype=np.float32)
-        similarity[np.arange(stop - start), np.arange(start, stop)] = -np.inf
-        nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
-        rows.append(np.repeat(np.arange(start, stop), k))
-        cols.append(nearest.reshape(-1))
-        values.append(np.take_along_axis(similarity, nearest, axis=1).reshape(-1))
-    weights = np.clip(np.concatenate(values), 1e-6, None).astype(np.float32)
-    graph = sp.csr_matrix((weights, (np.concatenate(rows), np.concatenate(cols))), shape=(n, n))
-    graph = graph.maximum(graph.T).tocsr()
+            return np.asarray(vectors[start:stop] @ vectors.T, dtype=np.float32)
+        return np.asarray((vectors[start:stop] @ vectors.T).toarray(), dtype=np.float32)  # TF-IDF, sparse
+
+    graph = _nearest_graph(vectors.shape[0], k, cosine)
     degree = np.asarray(graph.sum(axis=1)).reshape(-1)
     graph = sp.diags(1.0 / np.maximum(degree, 1e-12)) @ graph
     return ((graph + graph.T) / 2).tocsr()
