@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
 from ideas.models import CaseSession, Group, Idea, IdeaStatus, Participant, Vote, VotingMethod
 
@@ -74,19 +74,20 @@ def idea_tallies(session: CaseSession, idea_ids: list[int] | None = None) -> dic
     votes = Vote.objects.filter(idea__session=session)
     if idea_ids is not None:
         votes = votes.filter(idea_id__in=idea_ids)
-    tallies: dict[int, Tally] = defaultdict(Tally)
-    for row in votes.values("idea_id", "value").annotate(n=Count("id")).order_by():
-        tallies[row["idea_id"]].add(row["value"], row["n"])
-    return tallies
+    return _totals(votes)
 
 
 def ideas_tallies(idea_ids: list[int]) -> dict[int, Tally]:
     """Total tallies of these ideas, whatever their sessions (one query; the live tick of many halls)."""
+    if not idea_ids:
+        return defaultdict(Tally)
+    return _totals(Vote.objects.filter(idea_id__in=idea_ids))
+
+
+def _totals(votes: QuerySet[Vote]) -> dict[int, Tally]:
     tallies: dict[int, Tally] = defaultdict(Tally)
-    if idea_ids:
-        rows = Vote.objects.filter(idea_id__in=idea_ids).values("idea_id", "value").annotate(n=Count("id")).order_by()
-        for row in rows:
-            tallies[row["idea_id"]].add(row["value"], row["n"])
+    for row in votes.values("idea_id", "value").annotate(n=Count("id")).order_by():
+        tallies[row["idea_id"]].add(row["value"], row["n"])
     return tallies
 
 

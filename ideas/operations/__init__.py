@@ -33,7 +33,6 @@ from ideas.operations.sessions import (
 from ideas.operations.votes import (
     VoteChange,
     VoteOutcome,
-    _shared_locked,
     vote_cast,
     vote_withdraw,
     votes_apply,
@@ -49,7 +48,6 @@ __all__ = [
     "_ensure_not_archived",
     "_locked_session",
     "_log",
-    "_shared_locked",
     "clean_text",
     "group_create",
     "group_delete",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -164,7 +164,11 @@ _IDEAS = CompiledQuery(
     lambda ideas: Idea.objects.filter(pk__in_list=ideas)
     .order_by("pk")
     .values_list("pk", "session_id", "status", "merged_into_id"),
-    suffix="FOR SHARE",  # see `_shared_locked`
+    # A *shared* row lock: votes on one idea need not queue behind each other (an exclusive
+    # lock would make every idea a serialisation point for the whole hall), yet a merge, unmerge
+    # or moderation, which takes the row exclusively, waits for them and they for it. Django
+    # offers only exclusive row locks, hence the suffix; SQLite locks the whole database on write.
+    suffix="FOR SHARE",
 )
 _STORED = CompiledQuery(
     lambda voters, ideas: Vote.objects.filter(participant_id__in_list=voters, idea_id__in_list=ideas).values_list(
@@ -355,21 +359,6 @@ def _concrete_field(model: type[models.Model], name: str) -> models.Field[Any, A
     field = model._meta.get_field(name)
     assert isinstance(field, models.Field) and field.column, f"{name} is not a column of {model.__name__}"
     return field
-
-
-def _shared_locked(queryset: QuerySet[Idea]) -> list[Idea]:
-    """The rows, in id order, under a *shared* lock (PostgreSQL's FOR SHARE).
-
-    Votes on one idea need not queue behind each other (an exclusive lock makes every idea a
-    serialisation point for the whole hall), yet a merge, unmerge or moderation, which takes
-    the row exclusively, must wait for them and they for it. Django offers only exclusive row locks, hence the clause appended to its SQL.
-    SQLite locks the whole database on write and needs no row lock.
-    """
-    queryset = queryset.order_by("pk")
-    if connection.vendor != "postgresql":
-        return list(queryset)
-    sql, params = queryset.query.sql_with_params()
-    return list(queryset.model.objects.raw(f"{sql} FOR SHARE", params))
 
 
 def _votable_idea(session: CaseSession, idea: _IdeaRow | None) -> _IdeaRow:

@@ -15,6 +15,7 @@ from django.db import OperationalError, connection, connections, transaction
 
 from ideas import operations
 from ideas.models import Idea, Stage, Vote
+from ideas.operations import votes
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -31,7 +32,7 @@ def vote_in_flight(idea: Idea) -> Iterator[None]:
     def hold() -> None:
         try:
             with transaction.atomic():
-                assert operations._shared_locked(Idea.objects.filter(pk=idea.pk)) != []
+                assert votes._IDEAS.rows([idea.pk]) != []  # the lock every vote batch takes
                 locked.set()
                 release.wait(30)
         except BaseException as error:  # reported in the test's thread
