@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+from sklearn.metrics import adjusted_rand_score
 
 from ml.cluster import ClusterSettings, _view_graph, suggest_groups
 
@@ -151,3 +152,38 @@ def test_the_map_shows_groups_as_separate_clouds_and_is_stable() -> None:
     ]
     assert min(gaps) > 2 * spread  # clouds, not one curve
     assert suggest_groups(texts, vectors).coordinates == first.coordinates
+
+
+def two_level_session(seed: int) -> tuple[list[str], np.ndarray, list[int]]:
+    """Three topics of two close sub-topics each (16 ideas a sub-topic)."""
+    rng = np.random.default_rng(seed)
+    texts, vectors, sub_topics = [], [], []
+    for topic in range(3):
+        for side in (-1.0, 1.0):
+            centre = np.zeros(6)
+            centre[topic] = 1.0
+            centre[3 + (topic + int(side > 0)) % 3] += 0.3 * side
+            for number in range(16):
+                texts.append(f"Идея {number}")
+                vectors.append(centre + rng.normal(0, 0.12, 6))
+                sub_topics.append(2 * topic + int(side > 0))
+    matrix = np.array(vectors, dtype=np.float32)
+    return texts, matrix / np.linalg.norm(matrix, axis=1, keepdims=True), sub_topics
+
+
+def test_a_group_bonus_never_offers_fewer_groups_and_can_split_close_sub_topics() -> None:
+    assert ClusterSettings().group_bonus > 0
+    for seed in range(4):
+        texts, vectors, sub_topics = two_level_session(seed)
+        counts, agreement = [], []
+        for bonus in (0.0, ClusterSettings().group_bonus, 0.5):
+            suggestion = suggest_groups(texts, vectors, settings=ClusterSettings(group_bonus=bonus))
+            counts.append(int(suggestion.info["chosen_groups"]))
+            labels = np.array(suggestion.labels())
+            labels = np.where(labels < 0, np.arange(labels.size) + labels.size, labels)
+            agreement.append(adjusted_rand_score(sub_topics, labels))
+        # A bonus per group can only move the modularity choice towards more groups.
+        assert counts == sorted(counts)
+        # Plain modularity merges some close sub-topics; a large bonus separates all six.
+        assert counts[0] < 6 and counts[2] == 6
+        assert agreement[2] > agreement[0]
