@@ -19,6 +19,7 @@ carry the same fields (`lemmas`, `search_vector`, `embedding`, `embedding_model`
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,7 @@ from threadpoolctl import ThreadpoolController
 from archive.models import ArchivedIdea
 from archive.selectors import archived_ideas_visible_to
 from archive.text import word_terms
+from ml.text import ENGLISH_STOPS, RUSSIAN_STOP_WORDS
 
 logger = logging.getLogger("veche.archive")
 
@@ -39,6 +41,11 @@ CANDIDATES = 50  # per channel; deeper ranks add almost nothing to a fused top 2
 MAX_LIMIT = 50
 SQLITE_SCAN_LIMIT = 2000
 LEXICAL_SCAN_LIMIT = 1000
+# Rows with only some of the words are looked for when those with all of them are few (a
+# fallback: ranked within a smaller set, and the meaning channel orders what matters).
+FEW_HITS = 10
+PARTIAL_SCAN_LIMIT = 200
+_WORD_RE = re.compile(r"\w+")
 
 
 @dataclass
@@ -58,20 +65,40 @@ def lexical_ranking(query: str, scope: QuerySet[Any], *, tie_break: str = "score
     if settings.DATABASE_IS_POSTGRES:
         from django.contrib.postgres.search import SearchQuery, SearchRank
 
-        tsquery = SearchQuery(query, config="russian", search_type="plain") | SearchQuery(
-            query, config="english", search_type="plain"
-        )
-        # Ranking reads every matching row's tsvector; a word found in half the
-        # archive would make that the whole cost. Rank a bounded set of matches
-        # (the GIN index finds them cheaply): for such a common word the matches are
-        # about equally relevant, and the meaning channel orders what matters.
-        matches = scope.filter(search_vector=tsquery).values("id")[:LEXICAL_SCAN_LIMIT]
-        return list(
-            scope.model._default_manager.filter(id__in=Subquery(matches))
-            .annotate(rank=SearchRank(F("search_vector"), tsquery))
-            .order_by("-rank", f"-{tie_break}", "id")
-            .values_list("id", flat=True)[:CANDIDATES]
-        )
+        def ranked(tsquery: SearchQuery, exclude: list[int], scan: int) -> list[int]:
+            # Ranking reads every matching row's tsvector; a word found in half the
+            # archive would make that the whole cost. Rank a bounded set of matches
+            # (the GIN index finds them cheaply): for such a common word the matches are
+            # about equally relevant, and the meaning channel orders what matters.
+            matches = scope.filter(search_vector=tsquery).exclude(id__in=exclude).values("id")[:scan]
+            return list(
+                scope.model._default_manager.filter(id__in=Subquery(matches))
+                .annotate(rank=SearchRank(F("search_vector"), tsquery))
+                .order_by("-rank", f"-{tie_break}", "id")
+                .values_list("id", flat=True)[: CANDIDATES - len(exclude)]
+            )
+
+        def words_query(text: str) -> SearchQuery:
+            return SearchQuery(text, config="russian", search_type="plain") | SearchQuery(
+                text, config="english", search_type="plain"
+            )
+
+        # Every word first; then, when that finds few, as on SQLite and as a resident expects of a
+        # search box, rows with only some of the words (ts_rank puts those with more of them first).
+        found = ranked(words_query(query), [], LEXICAL_SCAN_LIMIT)
+        # Stop words left out: the `english` configuration keeps «не» or «во» as lexemes, and
+        # as alternatives on their own they would match nearly every row.
+        words = [
+            word
+            for word in dict.fromkeys(_WORD_RE.findall(query.lower()))
+            if len(word) > 1 and word not in RUSSIAN_STOP_WORDS and word not in ENGLISH_STOPS
+        ]
+        if len(found) < FEW_HITS and len(words) > 1:
+            any_word = words_query(words[0])
+            for word in words[1:]:
+                any_word |= words_query(word)
+            found += ranked(any_word, found, PARTIAL_SCAN_LIMIT)
+        return found
     words = word_terms(query)
     if not words:
         return []

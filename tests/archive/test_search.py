@@ -58,6 +58,15 @@ def test_more_matching_words_rank_first(moderator, make_participant):
     assert texts_of(archive_search("парк фонтан", semantic=False))[0] == "Парк и фонтан у реки"
 
 
+def test_a_query_with_a_word_found_nowhere_still_finds_the_other_words(moderator, make_participant):
+    """As on every search box: rows with only some of the words come after those with all of them."""
+    archived_with(moderator, make_participant, ["Парк у школы", "Парк и фонтан у реки", "Тёплые остановки"])
+    found = texts_of(archive_search("парк фонтан небоскрёб", semantic=False))
+    assert found[0] == "Парк и фонтан у реки"
+    assert sorted(found) == ["Парк и фонтан у реки", "Парк у школы"]
+    assert texts_of(archive_search("небоскрёб дирижабль", semantic=False)) == []
+
+
 def test_meaning_channel_and_fusion(moderator, make_participant):
     archive = archived_with(
         moderator, make_participant, ["Новый парк на набережной", "Тёплые остановки автобусов"], embed=True
