@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import factory
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from ideas import operations
@@ -80,6 +82,19 @@ class IdeaFactory(factory.django.DjangoModelFactory):
 def _tasks_run_inline(settings: Any) -> None:
     """Background tasks run at commit, in the test's own transaction and thread."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> Iterator[None]:
+    """Users made in the tests hash their passwords with MD5, as Django advises for test suites.
+
+    PBKDF2 costs ~0.4 s a hash on this machine and nearly every test makes a moderator: minutes
+    of each pass. The real hashers stay listed after it, so hashes written by the servers the
+    tests start as processes (which keep the real settings) still verify here.
+    """
+    hashers = ["django.contrib.auth.hashers.MD5PasswordHasher", *django_settings.PASSWORD_HASHERS]
+    with override_settings(PASSWORD_HASHERS=hashers):
+        yield
 
 
 @pytest.fixture(autouse=True)
